@@ -1,0 +1,94 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+
+/** The folder holding package.json, found from this file whether it runs from sources or from dist/. */
+export function projectRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('package.json not found above ' + __dirname);
+    dir = parent;
+  }
+  return dir;
+}
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const schema = z.object({
+  /** HTTP port of the web process. Bot Framework bots use 3978 by convention. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3978),
+  /** Interface to listen on. Local by default; containers set 0.0.0.0. */
+  HOST: z.string().default('127.0.0.1'),
+  /** Redis URL. When unset the product uses 127.0.0.1:6379, or starts a local redis-server under var/. */
+  REDIS_URL: optionalString,
+  /** MongoDB connection string. When unset the embedded SQLite store under var/ is used. */
+  MONGODB_URI: optionalString,
+  /** MongoDB database name (the URI's own database wins when it names one). */
+  MONGODB_DB: z.string().default('hotline'),
+  /** Where the embedded store, a started Redis and generated secrets live. */
+  DATA_DIR: optionalString,
+  /** Prefix of every BullMQ key, so several deployments (or tests) can share one Redis. */
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_{}.-]+$/).default('hotline'),
+  /** Bot Framework app registration. With no app id, local unauthenticated traffic is accepted (Emulator mode). */
+  MicrosoftAppId: optionalString,
+  MicrosoftAppPassword: optionalString,
+  MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
+  MicrosoftAppTenantId: optionalString,
+  /** HMAC key for the built-in Direct Line tokens; generated and kept under DATA_DIR when unset. */
+  DIRECTLINE_SECRET: optionalString,
+  /** Below this confidence a ticket goes to the dispatch centre (人工派单) instead of a department. */
+  CLASSIFIER_THRESHOLD: z.coerce.number().min(0).max(1).default(0.45),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  redisUrl?: string;
+  mongodbUri?: string;
+  mongodbDb: string;
+  dataDir: string;
+  queuePrefix: string;
+  bot: { appId?: string; appPassword?: string; appType: string; tenantId?: string };
+  directLineSecret?: string;
+  classifierThreshold: number;
+  logLevel: string;
+  root: string;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment once; nothing else in the product touches process.env. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError('Invalid configuration:\n' + lines.join('\n'));
+  }
+  const e = parsed.data;
+  const root = projectRoot();
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    redisUrl: e.REDIS_URL,
+    mongodbUri: e.MONGODB_URI,
+    mongodbDb: e.MONGODB_DB,
+    dataDir: path.resolve(root, e.DATA_DIR ?? 'var'),
+    queuePrefix: e.QUEUE_PREFIX,
+    bot: { appId: e.MicrosoftAppId, appPassword: e.MicrosoftAppPassword, appType: e.MicrosoftAppType, tenantId: e.MicrosoftAppTenantId },
+    directLineSecret: e.DIRECTLINE_SECRET,
+    classifierThreshold: e.CLASSIFIER_THRESHOLD,
+    logLevel: e.LOG_LEVEL,
+    root,
+  };
+}

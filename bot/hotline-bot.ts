@@ -1,0 +1,48 @@
+import { ActivityHandler, ConversationState, type TurnContext } from 'botbuilder';
+import { DialogSet, DialogTurnStatus, type Dialog, type DialogState } from 'botbuilder-dialogs';
+import { cleanText } from '../dialogs/message-input';
+import { T } from '../dialogs/texts';
+import type { Logger } from './logger';
+
+/**
+ * The hotline bot: greets new members, hands every text message to the conversation's dialogs (whose first check
+ * is the emergency guard), and saves conversation state at the end of every turn.
+ */
+export class HotlineBot extends ActivityHandler {
+  private readonly dialogState;
+  private readonly dialogs: DialogSet;
+
+  constructor(private readonly conversationState: ConversationState, private readonly dialog: Dialog, private readonly log: Logger) {
+    super();
+    this.dialogState = conversationState.createProperty<DialogState>('DialogState');
+    this.dialogs = new DialogSet(this.dialogState);
+    this.dialogs.add(dialog);
+
+    this.onMessage(async (context, next) => {
+      await this.handleMessage(context);
+      await next();
+    });
+
+    this.onMembersAdded(async (context, next) => {
+      const botId = context.activity.recipient?.id;
+      if ((context.activity.membersAdded ?? []).some((m) => m.id !== botId)) await context.sendActivity(T.welcome);
+      await next();
+    });
+  }
+
+  private async handleMessage(context: TurnContext): Promise<void> {
+    const text = cleanText(context.activity.text);
+    if (!text && (context.activity.attachments?.length ?? 0) > 0) {
+      await context.sendActivity(T.notText);
+      return;
+    }
+    const dc = await this.dialogs.createContext(context);
+    const result = await dc.continueDialog();
+    if (result.status === DialogTurnStatus.empty) await dc.beginDialog(this.dialog.id);
+  }
+
+  async run(context: TurnContext): Promise<void> {
+    await super.run(context);
+    await this.conversationState.saveChanges(context, false);
+  }
+}

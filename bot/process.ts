@@ -1,0 +1,42 @@
+import { ConfigError, loadConfig, type Config } from './config';
+import { createLogger, type Logger } from './logger';
+import { RedisUnavailableError } from './redis';
+import { openServices, type Services } from './services';
+
+/**
+ * Runs a process of the product: opens the services, starts its parts, and closes them in order on SIGINT/SIGTERM.
+ * Configuration and Redis problems end the process with their message, not a stack trace.
+ */
+export async function runProcess(name: string, start: (s: Services) => Promise<{ close(): Promise<void> }[]>): Promise<void> {
+  let config: Config;
+  let log: Logger;
+  try {
+    config = loadConfig();
+    log = createLogger(config.logLevel, name);
+  } catch (err) {
+    console.error(err instanceof ConfigError ? err.message : err);
+    process.exit(2);
+  }
+  let services: Services;
+  try {
+    services = await openServices(config, log);
+  } catch (err) {
+    if (err instanceof RedisUnavailableError) {
+      console.error('\n' + err.message + '\n');
+      process.exit(3);
+    }
+    throw err;
+  }
+  const parts = await start(services);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    for (const p of parts.reverse()) await p.close().catch((err) => log.error({ err }, 'close failed'));
+    await services.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}

@@ -1,0 +1,78 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import IORedis from 'ioredis';
+import { Catalogue } from '../data/catalogue';
+import { loadTimeLimits, type TimeLimits } from '../data/calendar/deadlines';
+import { WorkingCalendar } from '../data/calendar/working-days';
+import { openStore } from '../data/store/open-store';
+import type { TicketStore } from '../data/store/types';
+import { loadOrTrainClassifier } from '../workers/classifier/load';
+import type { Classifier } from '../workers/classifier/model';
+import { Queues } from '../workers/queues';
+import type { Config } from './config';
+import type { Logger } from './logger';
+import { ensureRedis, type RedisEndpoint } from './redis';
+
+/** Everything a process of the product shares, opened once from the configuration. */
+export interface Services {
+  config: Config;
+  log: Logger;
+  redisEndpoint: RedisEndpoint;
+  /** Redis connection for BullMQ and the Direct Line transcripts. */
+  redis: IORedis;
+  store: TicketStore;
+  catalogue: Catalogue;
+  limits: TimeLimits;
+  calendar: WorkingCalendar;
+  classifier: Classifier;
+  queues: Queues;
+  /** Key for Direct Line tokens, the connector path and query codes. */
+  secret: string;
+  close(): Promise<void>;
+}
+
+/** The configured secret, or one generated once and kept (mode 0600) under dataDir. */
+function loadSecret(config: Config): string {
+  if (config.directLineSecret) return config.directLineSecret;
+  const file = path.join(config.dataDir, 'secret.key');
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const secret = crypto.randomBytes(32).toString('base64url');
+  try {
+    fs.writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+    return secret;
+  } catch {
+    // Another process of this deployment wrote it first.
+    return fs.readFileSync(file, 'utf8').trim();
+  }
+}
+
+export async function openServices(config: Config, log: Logger): Promise<Services> {
+  const redisEndpoint = await ensureRedis({ url: config.redisUrl, dataDir: config.dataDir, log: (m) => log.info(m) });
+  const redis = new IORedis(redisEndpoint.url, { maxRetriesPerRequest: null });
+  redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  const store = await openStore(config);
+  const catalogue = Catalogue.load();
+  const classifier = loadOrTrainClassifier(catalogue, config.dataDir, (m) => log.info(m));
+  const queues = new Queues(redis, config.queuePrefix);
+  return {
+    config,
+    log,
+    redisEndpoint,
+    redis,
+    store,
+    catalogue,
+    limits: loadTimeLimits(),
+    calendar: WorkingCalendar.load(),
+    classifier,
+    queues,
+    secret: loadSecret(config),
+    async close() {
+      await queues.close();
+      await store.close();
+      redis.disconnect();
+      await redisEndpoint.stop();
+    },
+  };
+}

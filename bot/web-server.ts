@@ -1,0 +1,76 @@
+import type { Server } from 'node:http';
+import * as path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { ConversationState } from 'botbuilder';
+import type { Worker } from 'bullmq';
+import { MainDialog } from '../dialogs/main-dialog';
+import { createAdapters } from './adapters';
+import { createWebApp } from './app';
+import { connectorPath } from './directline/connector-routes';
+import { Transcripts } from './directline/transcripts';
+import { HotlineBot } from './hotline-bot';
+import { createIntakePort } from './intake';
+import { startNotifier } from './notifier';
+import type { Services } from './services';
+
+export interface WebServer {
+  server: Server;
+  /** http://host:port of the running server. */
+  url: string;
+  notifier: Worker;
+  close(): Promise<void>;
+}
+
+function webChatDir(): string {
+  return path.dirname(require.resolve('botframework-webchat/dist/webchat.js'));
+}
+
+/** Starts the web part: bot endpoint, Direct Line, chat page, and the notifier that sends ticket news to citizens. */
+export async function startWebServer(s: Services, options: { port?: number; host?: string } = {}): Promise<WebServer> {
+  const conversationState = new ConversationState(s.store.botState);
+  const intake = createIntakePort({ store: s.store, queues: s.queues, limits: s.limits, calendar: s.calendar, classifier: s.classifier, secret: s.secret });
+  const bot = new HotlineBot(conversationState, new MainDialog(intake), s.log);
+  const adapters = createAdapters(s.config.bot, s.log);
+  const transcripts = new Transcripts(s.redis, s.config.queuePrefix);
+  let serviceUrl = '';
+  const app = createWebApp({
+    adapters,
+    runTurn: (context) => bot.run(context),
+    transcripts,
+    secret: s.secret,
+    serviceUrl: () => serviceUrl,
+    log: s.log,
+    publicDir: path.join(s.config.root, 'bot', 'public'),
+    webChatDir: webChatDir(),
+  });
+  const host = options.host ?? s.config.host;
+  const server = await new Promise<Server>((resolve, reject) => {
+    const srv = app.listen(options.port ?? s.config.port, host, () => resolve(srv));
+    srv.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  // The bot's replies to built-in Direct Line conversations come back to this process over loopback.
+  serviceUrl = `http://127.0.0.1:${port}${connectorPath(s.secret)}`;
+  const localPrefix = connectorPath(s.secret);
+  const notifier = startNotifier({
+    connection: s.redis,
+    prefix: s.config.queuePrefix,
+    store: s.store,
+    catalogue: s.catalogue,
+    adapters,
+    botAppId: s.config.bot.appId,
+    isLocal: (url) => url.includes(localPrefix),
+    log: s.log,
+  });
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return {
+    server,
+    url: `http://${shownHost}:${port}`,
+    notifier,
+    async close() {
+      await notifier.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections?.();
+    },
+  };
+}

@@ -1,0 +1,163 @@
+import * as crypto from 'node:crypto';
+import type { Storage, StoreItems } from 'botbuilder';
+import { Collection, Db, MongoClient, MongoServerError } from 'mongodb';
+import { dayKey, formatTicketNumber } from '../tickets/numbering';
+import type { NewTicket, NewTicketEvent, Ticket, TicketPatch } from '../tickets/ticket';
+import { StateConflictError, TicketNotFoundError, VersionConflictError } from './errors';
+import type { CreateResult, TicketQuery, TicketStore } from './types';
+
+export interface MongoStoreOptions {
+  uri: string;
+  /** Database name used when the URI names none. */
+  dbName: string;
+  /** Prefix of the collection names, so tests can run in a database shared with others. Default ''. */
+  collectionPrefix?: string;
+}
+
+type TicketDoc = Omit<Ticket, 'id'> & { _id: string; queue?: string | null };
+interface CounterDoc { _id: string; value: number }
+interface StateDoc { _id: string; etag: string; doc: Record<string, unknown> }
+
+const DUPLICATE_KEY = 11000;
+
+function toTicket(doc: TicketDoc): Ticket {
+  const { _id, queue: _queue, ...rest } = doc;
+  return { id: _id, ...rest } as Ticket;
+}
+
+/**
+ * The production store on MongoDB (official driver). A ticket is one document, history included,
+ * so a change and its event are one atomic single-document update conditional on the version.
+ */
+export class MongoStore implements TicketStore {
+  readonly kind = 'mongodb' as const;
+  readonly botState: Storage;
+  private readonly tickets: Collection<TicketDoc>;
+  private readonly counters: Collection<CounterDoc>;
+
+  private constructor(private readonly client: MongoClient, db: Db, prefix: string) {
+    this.tickets = db.collection<TicketDoc>(prefix + 'tickets');
+    this.counters = db.collection<CounterDoc>(prefix + 'counters');
+    this.botState = new MongoBotStorage(db.collection<StateDoc>(prefix + 'bot_state'));
+  }
+
+  /** Connects and creates the indexes the store relies on. */
+  static async connect(options: MongoStoreOptions): Promise<MongoStore> {
+    const client = new MongoClient(options.uri, { serverSelectionTimeoutMS: 10000 });
+    await client.connect();
+    const db = client.db(client.options.dbName && client.options.dbName !== 'test' ? undefined : options.dbName);
+    const store = new MongoStore(client, db, options.collectionPrefix ?? '');
+    await store.tickets.createIndex({ intakeKey: 1 }, { unique: true });
+    await store.tickets.createIndex({ state: 1, receivedAt: 1 });
+    await store.tickets.createIndex({ queue: 1, receivedAt: 1 });
+    return store;
+  }
+
+  async createTicket(input: NewTicket, event: NewTicketEvent): Promise<CreateResult> {
+    const existing = await this.tickets.findOne({ intakeKey: input.intakeKey });
+    if (existing) return { ticket: toTicket(existing), created: false };
+    const day = dayKey(new Date(input.receivedAt));
+    const counter = await this.counters.findOneAndUpdate(
+      { _id: 'ticket:' + day },
+      { $inc: { value: 1 } },
+      { upsert: true, returnDocument: 'after' },
+    );
+    const id = formatTicketNumber(day, counter!.value);
+    const doc: TicketDoc = { ...input, _id: id, version: 1, state: 'received', queue: null, history: [{ ...event, seq: 1 }] };
+    try {
+      await this.tickets.insertOne(doc);
+      return { ticket: toTicket(doc), created: true };
+    } catch (err) {
+      // Two deliveries of the same confirmation raced: the other one stored it first.
+      if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) {
+        const winner = await this.tickets.findOne({ intakeKey: input.intakeKey });
+        if (winner) return { ticket: toTicket(winner), created: false };
+      }
+      throw err;
+    }
+  }
+
+  async getTicket(id: string): Promise<Ticket | null> {
+    const doc = await this.tickets.findOne({ _id: id });
+    return doc ? toTicket(doc) : null;
+  }
+
+  async updateTicket(id: string, expectedVersion: number, patch: TicketPatch, event: NewTicketEvent): Promise<Ticket> {
+    const set: Record<string, unknown> = { ...patch, version: expectedVersion + 1 };
+    if (patch.routing) set.queue = patch.routing.queue;
+    // history.length === version always holds, so the new event's position is expectedVersion + 1.
+    const updated = await this.tickets.findOneAndUpdate(
+      { _id: id, version: expectedVersion },
+      { $set: set, $push: { history: { ...event, seq: expectedVersion + 1 } } },
+      { returnDocument: 'after' },
+    );
+    if (updated) return toTicket(updated);
+    const exists = await this.tickets.countDocuments({ _id: id }, { limit: 1 });
+    if (!exists) throw new TicketNotFoundError(id);
+    throw new VersionConflictError(id, expectedVersion);
+  }
+
+  appendEvent(id: string, expectedVersion: number, event: NewTicketEvent): Promise<Ticket> {
+    return this.updateTicket(id, expectedVersion, {}, event);
+  }
+
+  async listTickets(query: TicketQuery): Promise<Ticket[]> {
+    const filter: Record<string, unknown> = {};
+    if (query.state?.length) filter.state = { $in: query.state };
+    if (query.queue) filter.queue = query.queue;
+    if (query.receivedBefore) filter.receivedAt = { $lt: query.receivedBefore };
+    const docs = await this.tickets.find(filter).sort({ receivedAt: 1, _id: 1 }).limit(query.limit ?? 1000).toArray();
+    return docs.map(toTicket);
+  }
+
+  async ping(): Promise<void> {
+    await this.client.db('admin').command({ ping: 1 });
+  }
+
+  /** Drops this store's collections: for tests only. */
+  async dropAll(): Promise<void> {
+    for (const c of [this.tickets, this.counters, (this.botState as MongoBotStorage).collection]) {
+      await c.drop().catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+/** botbuilder Storage on a MongoDB collection, eTag-conditional like botbuilder's MemoryStorage. */
+class MongoBotStorage implements Storage {
+  constructor(readonly collection: Collection<StateDoc>) {}
+
+  async read(keys: string[]): Promise<StoreItems> {
+    const docs = await this.collection.find({ _id: { $in: keys } }).toArray();
+    const items: StoreItems = {};
+    for (const d of docs) items[d._id] = { ...d.doc, eTag: d.etag };
+    return items;
+  }
+
+  async write(changes: StoreItems): Promise<void> {
+    for (const [key, item] of Object.entries(changes)) {
+      const { eTag, ...doc } = item as { eTag?: string };
+      const etag = crypto.randomUUID();
+      if (!eTag || eTag === '*') {
+        await this.collection.replaceOne({ _id: key }, { etag, doc }, { upsert: true });
+        continue;
+      }
+      const res = await this.collection.updateOne({ _id: key, etag: eTag }, { $set: { etag, doc } });
+      if (res.matchedCount === 1) continue;
+      // No current item with that eTag: like MemoryStorage, a missing item is simply created.
+      try {
+        await this.collection.insertOne({ _id: key, etag, doc });
+      } catch (err) {
+        if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) throw new StateConflictError(key);
+        throw err;
+      }
+    }
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    await this.collection.deleteMany({ _id: { $in: keys } });
+  }
+}

@@ -1,0 +1,173 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Storage, StoreItems } from 'botbuilder';
+import { dayKey, formatTicketNumber } from '../tickets/numbering';
+import type { NewTicket, NewTicketEvent, Ticket, TicketPatch } from '../tickets/ticket';
+import { StateConflictError, TicketNotFoundError, VersionConflictError } from './errors';
+import type { CreateResult, TicketQuery, TicketStore } from './types';
+
+export interface SqliteStoreOptions {
+  /** Database file. Its folder is created when missing. */
+  file: string;
+  /** How long a writer waits for another process's lock before failing, in ms. Default 10000. */
+  busyTimeoutMs?: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS tickets (
+  id TEXT PRIMARY KEY,
+  intake_key TEXT NOT NULL UNIQUE,
+  version INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  queue TEXT,
+  received_at TEXT NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tickets_state_received ON tickets(state, received_at);
+CREATE INDEX IF NOT EXISTS tickets_queue_received ON tickets(queue, received_at);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS bot_state (key TEXT PRIMARY KEY, etag TEXT NOT NULL, doc TEXT NOT NULL);
+`;
+
+/**
+ * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a ticket confirmed to the citizen
+ * survives a power cut, and several processes on one machine can share it (SQLite's file locks serialize writers).
+ * Each ticket is one row holding the whole document, history included, so a change and its event commit together.
+ */
+export class SqliteStore implements TicketStore {
+  readonly kind = 'sqlite' as const;
+  readonly botState: Storage;
+  private readonly db: Database.Database;
+
+  constructor(options: SqliteStoreOptions) {
+    fs.mkdirSync(path.dirname(options.file), { recursive: true });
+    this.db = new Database(options.file);
+    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10000}`);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.exec(SCHEMA);
+    this.botState = new SqliteBotStorage(this.db);
+  }
+
+  async createTicket(input: NewTicket, event: NewTicketEvent): Promise<CreateResult> {
+    const run = this.db.transaction((): CreateResult => {
+      const existing = this.db.prepare('SELECT doc FROM tickets WHERE intake_key = ?').get(input.intakeKey) as { doc: string } | undefined;
+      if (existing) return { ticket: JSON.parse(existing.doc), created: false };
+      const day = dayKey(new Date(input.receivedAt));
+      const row = this.db
+        .prepare('INSERT INTO counters(name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value')
+        .get('ticket:' + day) as { value: number };
+      const ticket: Ticket = {
+        ...input,
+        id: formatTicketNumber(day, row.value),
+        version: 1,
+        state: 'received',
+        history: [{ ...event, seq: 1 }],
+      };
+      this.db
+        .prepare('INSERT INTO tickets(id, intake_key, version, state, queue, received_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(ticket.id, ticket.intakeKey, ticket.version, ticket.state, null, ticket.receivedAt, JSON.stringify(ticket));
+      return { ticket, created: true };
+    });
+    return run.immediate();
+  }
+
+  async getTicket(id: string): Promise<Ticket | null> {
+    const row = this.db.prepare('SELECT doc FROM tickets WHERE id = ?').get(id) as { doc: string } | undefined;
+    return row ? JSON.parse(row.doc) : null;
+  }
+
+  async updateTicket(id: string, expectedVersion: number, patch: TicketPatch, event: NewTicketEvent): Promise<Ticket> {
+    const run = this.db.transaction((): Ticket => {
+      const row = this.db.prepare('SELECT doc FROM tickets WHERE id = ?').get(id) as { doc: string } | undefined;
+      if (!row) throw new TicketNotFoundError(id);
+      const current: Ticket = JSON.parse(row.doc);
+      if (current.version !== expectedVersion) throw new VersionConflictError(id, expectedVersion);
+      const next: Ticket = {
+        ...current,
+        ...patch,
+        version: expectedVersion + 1,
+        history: [...current.history, { ...event, seq: current.history.length + 1 }],
+      };
+      const result = this.db
+        .prepare('UPDATE tickets SET version = ?, state = ?, queue = ?, doc = ? WHERE id = ? AND version = ?')
+        .run(next.version, next.state, next.routing?.queue ?? null, JSON.stringify(next), id, expectedVersion);
+      if (result.changes !== 1) throw new VersionConflictError(id, expectedVersion);
+      return next;
+    });
+    return run.immediate();
+  }
+
+  appendEvent(id: string, expectedVersion: number, event: NewTicketEvent): Promise<Ticket> {
+    return this.updateTicket(id, expectedVersion, {}, event);
+  }
+
+  async listTickets(query: TicketQuery): Promise<Ticket[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.state?.length) {
+      where.push(`state IN (${query.state.map(() => '?').join(',')})`);
+      params.push(...query.state);
+    }
+    if (query.queue) {
+      where.push('queue = ?');
+      params.push(query.queue);
+    }
+    if (query.receivedBefore) {
+      where.push('received_at < ?');
+      params.push(query.receivedBefore);
+    }
+    const sql =
+      'SELECT doc FROM tickets' +
+      (where.length ? ' WHERE ' + where.join(' AND ') : '') +
+      ' ORDER BY received_at, id LIMIT ?';
+    params.push(query.limit ?? 1000);
+    const rows = this.db.prepare(sql).all(...params) as { doc: string }[];
+    return rows.map((r) => JSON.parse(r.doc));
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** botbuilder Storage on the same SQLite file, with the eTag rules of botbuilder's MemoryStorage. */
+class SqliteBotStorage implements Storage {
+  constructor(private readonly db: Database.Database) {}
+
+  async read(keys: string[]): Promise<StoreItems> {
+    const items: StoreItems = {};
+    const stmt = this.db.prepare('SELECT etag, doc FROM bot_state WHERE key = ?');
+    for (const key of keys) {
+      const row = stmt.get(key) as { etag: string; doc: string } | undefined;
+      if (row) items[key] = { ...JSON.parse(row.doc), eTag: row.etag };
+    }
+    return items;
+  }
+
+  async write(changes: StoreItems): Promise<void> {
+    const run = this.db.transaction(() => {
+      for (const [key, item] of Object.entries(changes)) {
+        const { eTag, ...doc } = item as { eTag?: string };
+        const etag = crypto.randomUUID();
+        const old = this.db.prepare('SELECT etag FROM bot_state WHERE key = ?').get(key) as { etag: string } | undefined;
+        if (old && eTag && eTag !== '*' && eTag !== old.etag) throw new StateConflictError(key);
+        this.db
+          .prepare('INSERT INTO bot_state(key, etag, doc) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET etag = excluded.etag, doc = excluded.doc')
+          .run(key, etag, JSON.stringify(doc));
+      }
+    });
+    run.immediate();
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    const stmt = this.db.prepare('DELETE FROM bot_state WHERE key = ?');
+    this.db.transaction(() => keys.forEach((k) => stmt.run(k))).immediate();
+  }
+}

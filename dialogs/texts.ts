@@ -1,0 +1,97 @@
+import type { Emergency } from './emergency';
+import { MAX_DESCRIPTION, type DescriptionProblem } from './message-input';
+
+/** Everything the bot says, in one place. Polite Simplified Chinese, one message per purpose. */
+export const T = {
+  welcome:
+    '您好，这里是12345政务服务便民热线。请直接描述您遇到的问题，例如：“楼下烧烤店油烟太大，晚上十点还在烤”。\n' +
+    '我会帮您登记并转交承办部门。随时可以回复“帮助”查看说明，或回复“取消”放弃本次反映。',
+  help:
+    '使用说明：\n' +
+    '1. 用一两句话描述问题：发生了什么、持续多久；\n' +
+    '2. 告诉我发生的具体地点；\n' +
+    '3. 留下手机号码方便承办部门联系您，不愿留下可回复“匿名”；\n' +
+    '4. 确认问题类型（咨询、求助、投诉、举报、建议、表扬）后提交，您会立即收到工单号和答复期限。\n' +
+    '回复“取消”可随时放弃本次反映。遇到火灾、犯罪、急病、交通事故等紧急情况，请直接拨打 119、110、120、122。',
+  cancelled: '好的，已取消本次反映，您填写的内容不会提交。如需重新反映，请直接描述问题。',
+  nothingToCancel: '当前没有进行中的反映。如需反映问题，请直接描述。',
+  nothingToConfirm: '当前没有待提交的反映。如需反映问题，请直接描述您遇到的问题。',
+  askDescription: '请描述您要反映的问题：发生了什么、持续多久？',
+  askLocation: '请问问题发生的具体地点在哪里？（例如：XX区XX路XX号、XX小区X号楼）',
+  badLocation: '没能识别地点，请补充具体位置（例如：XX区XX路XX号、XX小区X号楼），200字以内。',
+  askContact: '请留下您的手机号码，方便承办部门联系您；如不愿留下联系方式，请回复“匿名”。',
+  badContact: '手机号码格式不正确，请输入11位中国大陆手机号（例如 13812345678），或回复“匿名”。',
+  askType: (proposed: string) => `根据您的描述，这件事属于“${proposed}”。如无误请回复“是”，如不对请选择正确的类型：`,
+  badType: '请选择问题类型：咨询、求助、投诉、举报、建议或表扬；回复“是”表示同意建议的类型。',
+  confirm: '以上信息是否正确？回复“确认提交”提交，回复“修改”更改内容。',
+  badConfirm: '请回复“确认提交”提交工单，或回复“修改”更改内容、“取消”放弃。',
+  askEditField: '请问要修改哪一项？',
+  submitFailed: '抱歉，系统繁忙，工单暂未提交成功，您填写的内容已保留。请稍后回复“确认提交”重试。',
+  turnError: '抱歉，系统暂时出了点问题，请稍后再发一次。您之前已确认提交的工单不会丢失。',
+  notText: '目前只能处理文字消息，请用文字描述您的问题。',
+  reporterConfidential: '举报人信息将依法严格保密，不会透露给被举报单位。',
+} as const;
+
+export function descriptionProblem(problem: DescriptionProblem): string {
+  switch (problem) {
+    case 'empty':
+      return '没有收到内容，请用文字描述您遇到的问题。';
+    case 'no-words':
+      return '抱歉，没能看懂您的消息。请用文字描述您遇到的问题，例如发生了什么、在哪里。';
+    case 'too-short':
+      return '请再具体描述一下您遇到的问题，例如发生了什么、持续多久、影响了什么。';
+    case 'too-long':
+      return `内容太长了（超过${MAX_DESCRIPTION}字），请精简到${MAX_DESCRIPTION}字以内再发送，重点说明发生了什么、在哪里。`;
+  }
+}
+
+export function emergencyText(e: Emergency): string {
+  const lines = e.lines.map((l) => `${l.number}（${l.service}）`).join('、');
+  return (
+    `【紧急提醒】您描述的情况可能危及人身或财产安全，请立即拨打 ${lines}！12345热线不能代替紧急报警电话，请先确保自身安全。\n` +
+    '紧急情况处置后，如有需要12345跟进的问题，可以随时再告诉我。'
+  );
+}
+
+export interface SummaryFields {
+  type: string;
+  description: string;
+  location: string;
+  contact: string;
+  urgent: boolean;
+}
+
+export function summary(s: SummaryFields): string {
+  return [
+    '请核对您要提交的内容：',
+    `类型：${s.type}${s.urgent ? '（紧急）' : ''}`,
+    `问题：${s.description}`,
+    `地点：${s.location}`,
+    `联系方式：${s.contact}`,
+  ].join('\n');
+}
+
+export interface ReceiptFields {
+  ticketId: string;
+  type: string;
+  replyDeadline: string;
+  provisional: boolean;
+  queryCode?: string;
+  reporter: boolean;
+}
+
+export function receipt(r: ReceiptFields): string {
+  const lines = [
+    `已受理，感谢您的反映！工单号：${r.ticketId}`,
+    `我们将在 ${r.replyDeadline} 前答复您${r.provisional ? '（该期限按周一至周五工作日暂估，以正式公布的节假日安排为准）' : ''}。`,
+  ];
+  if (r.queryCode) lines.push(`您选择了匿名反映，查询码：${r.queryCode}。请妥善保存，凭工单号和查询码可查询办理进度。`);
+  if (r.reporter) lines.push(T.reporterConfidential);
+  lines.push('承办部门确定后会在这里通知您。');
+  return lines.join('\n');
+}
+
+export function routedText(ticketId: string, unitName: string | null, replyDeadline: string): string {
+  if (!unitName) return `【工单进展】您的工单 ${ticketId} 将由12345中心人工派单，工作人员会尽快确定承办部门，答复期限不变（${replyDeadline}前）。`;
+  return `【工单进展】您的工单 ${ticketId} 已转交“${unitName}”办理，答复期限：${replyDeadline}前。`;
+}

@@ -1,0 +1,9 @@
+/** Jest runs the TypeScript sources directly through SWC; `npm test` type-checks them with tsc first. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  testTimeout: 30000,
+  setupFiles: ['<rootDir>/test/setup-env.js'],
+};

@@ -1,0 +1,2 @@
+// natural's dependencies load dotenv, which prints to stdout unless told not to.
+process.env.DOTENV_CONFIG_QUIET = 'true';

@@ -1,0 +1,192 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { StateConflictError, TicketNotFoundError, VersionConflictError } from '../data/store/errors';
+import { MongoStore } from '../data/store/mongo-store';
+import { SqliteStore } from '../data/store/sqlite-store';
+import type { TicketStore } from '../data/store/types';
+import type { Routing } from '../data/tickets/ticket';
+import { tempDir } from './helpers/harness';
+import { newTicket, receivedEvent } from './helpers/ticket-fixtures';
+
+interface StoreFactory {
+  /** Opens the store; reopening returns a new connection to the same data. */
+  open(): Promise<TicketStore>;
+  destroy(): Promise<void>;
+}
+
+const routing: Routing = {
+  department: 'urban-management',
+  queue: 'urban-management',
+  confidence: 0.9,
+  candidates: [{ department: 'urban-management', confidence: 0.9 }],
+  modelVersion: 'nb-test',
+  routedAt: '2026-11-22T02:00:01.000Z',
+};
+const event = (action: string) => ({ at: '2026-11-22T02:00:01.000Z', actor: { id: 'x', role: 'system' as const }, action });
+
+/** The contract every store implementation passes. */
+function storeContract(factory: StoreFactory) {
+  let store: TicketStore;
+  beforeAll(async () => void (store = await factory.open()));
+  afterAll(async () => {
+    await store.close();
+    await factory.destroy();
+  });
+
+  it('creates a ticket with a number, version 1, state received and its first event', async () => {
+    const { ticket, created } = await store.createTicket(newTicket(), receivedEvent());
+    expect(created).toBe(true);
+    expect(ticket.id).toMatch(/^261122\d{4,}$/);
+    expect(ticket.version).toBe(1);
+    expect(ticket.state).toBe('received');
+    expect(ticket.history).toEqual([{ ...receivedEvent(), seq: 1 }]);
+    expect(await store.getTicket(ticket.id)).toEqual(ticket);
+  });
+
+  it('is idempotent on the intake key', async () => {
+    const input = newTicket();
+    const first = await store.createTicket(input, receivedEvent());
+    const again = await store.createTicket(input, receivedEvent());
+    const concurrent = await Promise.all([1, 2, 3].map(() => store.createTicket(input, receivedEvent())));
+    expect(again.created).toBe(false);
+    expect(again.ticket.id).toBe(first.ticket.id);
+    expect(concurrent.every((c) => c.ticket.id === first.ticket.id && !c.created)).toBe(true);
+  });
+
+  it('numbers tickets uniquely and per day of receipt in Asia/Shanghai', async () => {
+    const made = await Promise.all(Array.from({ length: 20 }, () => store.createTicket(newTicket({ receivedAt: '2026-11-24T15:59:00.000Z' }), receivedEvent())));
+    const ids = made.map((m) => m.ticket.id);
+    expect(new Set(ids).size).toBe(20);
+    expect(ids.every((id) => id.startsWith('261124'))).toBe(true);
+    // 16:00 UTC is already the next day in Shanghai.
+    const next = await store.createTicket(newTicket({ receivedAt: '2026-11-24T16:00:00.000Z' }), receivedEvent());
+    expect(next.ticket.id).toBe('2611250001');
+  });
+
+  it('returns null for a missing ticket', async () => {
+    expect(await store.getTicket('0000000000')).toBeNull();
+  });
+
+  it('updates conditionally on the version and appends one event', async () => {
+    const { ticket } = await store.createTicket(newTicket(), receivedEvent());
+    const updated = await store.updateTicket(ticket.id, 1, { state: 'dispatched', routing }, { ...event('dispatched'), from: 'received', to: 'dispatched' });
+    expect(updated.version).toBe(2);
+    expect(updated.state).toBe('dispatched');
+    expect(updated.routing).toEqual(routing);
+    expect(updated.history.map((e) => [e.seq, e.action])).toEqual([[1, 'received'], [2, 'dispatched']]);
+    expect(await store.getTicket(ticket.id)).toEqual(updated);
+    await expect(store.updateTicket(ticket.id, 1, { state: 'dispatched' }, event('again'))).rejects.toBeInstanceOf(VersionConflictError);
+    await expect(store.updateTicket('0000000000', 1, {}, event('x'))).rejects.toBeInstanceOf(TicketNotFoundError);
+    expect((await store.getTicket(ticket.id))!.history).toHaveLength(2);
+  });
+
+  it('lets exactly one of two concurrent updates of the same version win', async () => {
+    const { ticket } = await store.createTicket(newTicket(), receivedEvent());
+    const results = await Promise.allSettled([
+      store.updateTicket(ticket.id, 1, { state: 'dispatched', routing }, event('a')),
+      store.updateTicket(ticket.id, 1, { state: 'dispatched', routing }, event('b')),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(rejected.reason).toBeInstanceOf(VersionConflictError);
+    const stored = (await store.getTicket(ticket.id))!;
+    expect(stored.version).toBe(2);
+    expect(stored.history).toHaveLength(2);
+  });
+
+  it('appends events without changing state', async () => {
+    const { ticket } = await store.createTicket(newTicket(), receivedEvent());
+    const t = await store.appendEvent(ticket.id, 1, event('citizen-notified'));
+    expect(t.state).toBe('received');
+    expect(t.version).toBe(2);
+    expect(t.history[1]).toMatchObject({ seq: 2, action: 'citizen-notified' });
+  });
+
+  it('lists tickets by state, queue and receipt time, oldest first', async () => {
+    const a = (await store.createTicket(newTicket({ receivedAt: '2026-11-20T01:00:00.000Z' }), receivedEvent())).ticket;
+    const b = (await store.createTicket(newTicket({ receivedAt: '2026-11-20T00:00:00.000Z' }), receivedEvent())).ticket;
+    await store.updateTicket(a.id, 1, { state: 'dispatched', routing: { ...routing, queue: 'q-list-test' } }, event('dispatched'));
+    const inQueue = await store.listTickets({ queue: 'q-list-test' });
+    expect(inQueue.map((t) => t.id)).toEqual([a.id]);
+    const old = await store.listTickets({ state: ['received'], receivedBefore: '2026-11-20T12:00:00.000Z' });
+    expect(old.map((t) => t.id)).toEqual([b.id]);
+    expect((await store.listTickets({ limit: 2 })).length).toBe(2);
+  });
+
+  it('keeps bot state with eTag concurrency', async () => {
+    const s = store.botState;
+    expect(await s.read(['conv/1'])).toEqual({});
+    await s.write({ 'conv/1': { step: 1 } });
+    const first = (await s.read(['conv/1']))['conv/1'];
+    expect(first.step).toBe(1);
+    expect(typeof first.eTag).toBe('string');
+    await s.write({ 'conv/1': { ...first, step: 2 } });
+    await expect(s.write({ 'conv/1': { ...first, step: 3 } })).rejects.toBeInstanceOf(StateConflictError);
+    await s.write({ 'conv/1': { step: 4, eTag: '*' } });
+    expect((await s.read(['conv/1']))['conv/1'].step).toBe(4);
+    await s.delete(['conv/1']);
+    expect(await s.read(['conv/1'])).toEqual({});
+  });
+
+  it('keeps what it stored across a reopen', async () => {
+    const { ticket } = await store.createTicket(newTicket(), receivedEvent());
+    const other = await factory.open();
+    try {
+      expect(await other.getTicket(ticket.id)).toEqual(ticket);
+    } finally {
+      await other.close();
+    }
+  });
+}
+
+describe('embedded SQLite store', () => {
+  const dir = tempDir('store');
+  storeContract({
+    open: async () => new SqliteStore({ file: path.join(dir, 'store.sqlite') }),
+    destroy: async () => fs.rmSync(dir, { recursive: true, force: true }),
+  });
+
+  it('hands out unique ticket numbers to several processes writing at once', async () => {
+    const file = path.join(tempDir('store-mp'), 'shared.sqlite');
+    new SqliteStore({ file }).close();
+    const script = path.join(__dirname, 'helpers', 'create-tickets-child.js');
+    const runs = await Promise.all(
+      [0, 1, 2, 3].map(
+        (n) =>
+          new Promise<string[]>((resolve, reject) => {
+            const child = spawn(process.execPath, [script, file, String(n), '60'], { stdio: ['ignore', 'pipe', 'inherit'] });
+            let out = '';
+            child.stdout.on('data', (d) => (out += d));
+            child.on('exit', (code) => (code === 0 ? resolve(out.trim().split('\n')) : reject(new Error('child exited ' + code))));
+          }),
+      ),
+    );
+    const ids = runs.flat();
+    expect(ids).toHaveLength(240);
+    expect(new Set(ids).size).toBe(240);
+    const store = new SqliteStore({ file });
+    expect((await store.listTickets({ limit: 1000 })).length).toBe(240);
+    await store.close();
+  });
+});
+
+const mongoUri = process.env.MONGODB_URI;
+const mongoReason = 'MONGODB_URI is not set; set it to a MongoDB server to run the contract suite on MongoDB';
+(mongoUri ? describe : describe.skip)(mongoUri ? 'MongoDB store' : `MongoDB store (skipped: ${mongoReason})`, () => {
+  const prefix = `test_${process.pid}_${Date.now()}_`;
+  let first: MongoStore | undefined;
+  storeContract({
+    open: async () => {
+      const s = await MongoStore.connect({ uri: mongoUri!, dbName: 'hotline_test', collectionPrefix: prefix });
+      first ??= s;
+      return s;
+    },
+    destroy: async () => {
+      const s = await MongoStore.connect({ uri: mongoUri!, dbName: 'hotline_test', collectionPrefix: prefix });
+      await s.dropAll();
+      await s.close();
+    },
+  });
+});
+if (!mongoUri) console.warn(`[store-contract] MongoDB run skipped: ${mongoReason}.`);

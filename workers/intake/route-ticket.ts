@@ -1,0 +1,71 @@
+import { DISPATCH_CENTRE, type Catalogue } from '../../data/catalogue';
+import { VersionConflictError } from '../../data/store/errors';
+import type { TicketStore } from '../../data/store/types';
+import type { Routing, Ticket } from '../../data/tickets/ticket';
+import type { Classifier } from '../classifier/model';
+import { jobId, type Queues } from '../queues';
+
+export interface RouteDeps {
+  store: TicketStore;
+  queues: Queues;
+  classifier: Classifier;
+  catalogue: Catalogue;
+  /** Below this confidence the ticket goes to the dispatch centre (人工派单). */
+  threshold: number;
+  now?: () => Date;
+}
+
+/** The routing decision for a classifier's prediction: the department when confident enough, the dispatch centre otherwise. */
+export function decideRouting(
+  prediction: { department: string; confidence: number; candidates: { department: string; confidence: number }[] },
+  catalogue: Catalogue,
+  threshold: number,
+  modelVersion: string,
+  at: Date,
+): Routing {
+  const confident = prediction.confidence >= threshold && catalogue.has(prediction.department);
+  return {
+    department: confident ? prediction.department : null,
+    queue: confident ? prediction.department : DISPATCH_CENTRE,
+    confidence: prediction.confidence,
+    candidates: prediction.candidates,
+    modelVersion,
+    routedAt: at.toISOString(),
+  };
+}
+
+/**
+ * The intake use case: classify a received ticket, record where it goes, put it in that queue and ask for the
+ * citizen to be told. Safe to run any number of times for the same ticket: the state change is conditional on the
+ * version read, and the queue jobs have ids derived from the ticket.
+ */
+export async function routeTicket(ticketId: string, deps: RouteDeps): Promise<Ticket | null> {
+  let ticket = await deps.store.getTicket(ticketId);
+  if (!ticket) return null;
+  while (ticket.state === 'received') {
+    const at = (deps.now ?? (() => new Date()))();
+    const prediction = deps.classifier.predict(`${ticket.description}\n${ticket.location}`);
+    const routing = decideRouting(prediction, deps.catalogue, deps.threshold, deps.classifier.version, at);
+    try {
+      ticket = await deps.store.updateTicket(ticket.id, ticket.version, { state: 'dispatched', routing }, {
+        at: at.toISOString(),
+        actor: { id: 'classifier:' + deps.classifier.version, role: 'classifier' },
+        action: routing.department ? 'dispatched' : 'sent-to-dispatch-centre',
+        from: 'received',
+        to: 'dispatched',
+        reason: routing.department ? undefined : `置信度 ${routing.confidence} 低于阈值 ${deps.threshold}`,
+        data: { queue: routing.queue, confidence: routing.confidence, candidates: routing.candidates },
+      });
+    } catch (err) {
+      if (!(err instanceof VersionConflictError)) throw err;
+      // Someone else changed it (another delivery of this job): look again and go on from what they did.
+      ticket = await deps.store.getTicket(ticketId);
+      if (!ticket) return null;
+    }
+  }
+  const queue = ticket.routing?.queue;
+  if (!queue) return ticket;
+  await deps.queues.department(queue).add('ticket', { ticketId: ticket.id }, { jobId: jobId.department(ticket.id) });
+  await deps.queues.notify().add('routed', { ticketId: ticket.id, event: 'routed' }, { jobId: jobId.notify(ticket.id, 'routed') });
+  return ticket;
+}

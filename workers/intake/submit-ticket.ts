@@ -1,0 +1,78 @@
+import * as crypto from 'node:crypto';
+import type { WorkingCalendar } from '../../data/calendar/working-days';
+import { computeDeadlines, type TimeLimits } from '../../data/calendar/deadlines';
+import type { TicketStore } from '../../data/store/types';
+import type { ChannelInfo, Ticket, TicketType } from '../../data/tickets/ticket';
+import { jobId, type Queues } from '../queues';
+
+/** What the citizen confirmed in the chat. */
+export interface IntakeDraft {
+  /** Stable for one intake conversation: the same confirmation delivered twice creates one ticket. */
+  intakeKey: string;
+  description: string;
+  location: string;
+  phone?: string;
+  type: TicketType;
+  proposedType: TicketType;
+  urgent: boolean;
+  enterprise: boolean;
+  channel: ChannelInfo;
+}
+
+export interface Receipt {
+  ticket: Ticket;
+  /** Shown once to anonymous filers so they can follow the ticket; never stored in clear. */
+  queryCode?: string;
+}
+
+export interface SubmitDeps {
+  store: TicketStore;
+  queues: Queues;
+  limits: TimeLimits;
+  calendar: WorkingCalendar;
+  now?: () => Date;
+}
+
+// No 0/O, 1/I/L: codes are read aloud and typed back.
+const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+
+/** Hash of a query code, salted with the ticket's intake key; what the ticket keeps instead of the code. */
+export function hashQueryCode(intakeKey: string, code: string): string {
+  return crypto.createHash('sha256').update(intakeKey + ':' + code.trim().toUpperCase()).digest('hex');
+}
+
+/** The query code of an anonymous filing, derived from the intake key so a retried confirmation shows the same code. */
+function queryCodeFor(intakeKey: string, secret: string): string {
+  const bytes = crypto.createHmac('sha256', secret).update(intakeKey).digest();
+  return Array.from(bytes.subarray(0, 6), (b) => CODE_ALPHABET[b % CODE_ALPHABET.length]).join('');
+}
+
+/**
+ * Stores a confirmed ticket, then enqueues it for routing. The ticket is durable before this returns, so the bot
+ * can tell the citizen it was received; if enqueueing fails the caller says so, and a retry (same intakeKey) finds the
+ * stored ticket and enqueues it again. Tickets left 'received' are also picked up by the intake reconciler.
+ */
+export async function submitTicket(draft: IntakeDraft, deps: SubmitDeps, secret: string): Promise<Receipt> {
+  const receivedAt = (deps.now ?? (() => new Date()))();
+  const deadlines = computeDeadlines({ receivedAt, type: draft.type, urgent: draft.urgent, enterprise: draft.enterprise }, deps.limits, deps.calendar);
+  const anonymous = !draft.phone;
+  const queryCode = anonymous ? queryCodeFor(draft.intakeKey, secret) : undefined;
+  const { ticket } = await deps.store.createTicket(
+    {
+      intakeKey: draft.intakeKey,
+      type: draft.type,
+      proposedType: draft.proposedType,
+      urgent: draft.urgent,
+      enterprise: draft.enterprise,
+      description: draft.description,
+      location: draft.location,
+      citizen: { anonymous, phone: draft.phone, queryCodeHash: queryCode && hashQueryCode(draft.intakeKey, queryCode) },
+      channel: draft.channel,
+      receivedAt: receivedAt.toISOString(),
+      deadlines,
+    },
+    { at: receivedAt.toISOString(), actor: { id: 'citizen', role: 'citizen' }, action: 'received', to: 'received', data: { channel: draft.channel.channelId } },
+  );
+  await deps.queues.intake().add('route', { ticketId: ticket.id }, { jobId: jobId.intake(ticket.id) });
+  return { ticket, queryCode };
+}

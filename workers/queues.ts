@@ -1,0 +1,71 @@
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { DISPATCH_CENTRE } from '../data/catalogue';
+
+/** Every queue name the product uses, in one place. */
+export const QUEUE = {
+  /** Confirmed tickets waiting to be classified and routed. Job data: { ticketId }. */
+  intake: 'intake',
+  /** Messages to send to citizens in their conversation. Job data: { ticketId, event }. */
+  notify: 'notify',
+  /** A department's (or the dispatch centre's) ticket queue. Job data: { ticketId }. */
+  department: (code: string) => `dept-${code}`,
+} as const;
+
+export const DISPATCH_QUEUE = QUEUE.department(DISPATCH_CENTRE);
+
+export interface TicketJob {
+  ticketId: string;
+}
+
+export interface NotifyJob {
+  ticketId: string;
+  event: 'routed';
+}
+
+/** Job ids derived from what the job is about, so a retry or duplicate delivery adds nothing twice. BullMQ ids may not contain ':' or be integers. */
+export const jobId = {
+  intake: (ticketId: string) => `route-${ticketId}`,
+  notify: (ticketId: string, event: string) => `${event}-${ticketId}`,
+  department: (ticketId: string) => `ticket-${ticketId}`,
+};
+
+/** Completed jobs are kept a week so their ids keep deduplicating; failed ones a month for inspection. */
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 500 },
+  removeOnComplete: { age: 7 * 24 * 3600 },
+  removeOnFail: { age: 30 * 24 * 3600 },
+};
+
+/** The queues of one deployment (one key prefix), created on first use and closed together. */
+export class Queues {
+  private readonly open = new Map<string, Queue>();
+
+  constructor(readonly connection: ConnectionOptions, readonly prefix: string) {}
+
+  get(name: string): Queue {
+    let q = this.open.get(name);
+    if (!q) {
+      q = new Queue(name, { connection: this.connection, prefix: this.prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+      this.open.set(name, q);
+    }
+    return q;
+  }
+
+  intake(): Queue<TicketJob> {
+    return this.get(QUEUE.intake);
+  }
+
+  notify(): Queue<NotifyJob> {
+    return this.get(QUEUE.notify);
+  }
+
+  department(code: string): Queue<TicketJob> {
+    return this.get(QUEUE.department(code));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.open.values()].map((q) => q.close()));
+    this.open.clear();
+  }
+}
