@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ConversationState } from 'botbuilder';
@@ -21,8 +22,13 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
+/** Web Chat's prebuilt bundle, served from the installed package (its exports map hides dist/ from require.resolve). */
 function webChatDir(): string {
-  return path.dirname(require.resolve('botframework-webchat/dist/webchat.js'));
+  for (const dir of require.resolve.paths('botframework-webchat') ?? []) {
+    const candidate = path.join(dir, 'botframework-webchat', 'dist');
+    if (fs.existsSync(path.join(candidate, 'webchat.js'))) return candidate;
+  }
+  throw new Error('botframework-webchat/dist/webchat.js not found; run npm ci');
 }
 
 /** Starts the web part: bot endpoint, Direct Line, chat page, and the notifier that sends ticket news to citizens. */

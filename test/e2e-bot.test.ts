@@ -1,0 +1,135 @@
+import * as crypto from 'node:crypto';
+import type { Services } from '../bot/services';
+import { startWebServer, type WebServer } from '../bot/web-server';
+import { T } from '../dialogs/texts';
+import { startWorkers, type RunningWorkers } from '../workers/start-workers';
+import { CaptureChannel } from './helpers/capture-channel';
+import { openTestServices, waitFor } from './helpers/harness';
+
+let s: Services;
+let web: WebServer;
+let workers: RunningWorkers;
+let channel: CaptureChannel;
+
+beforeAll(async () => {
+  s = await openTestServices('e2e');
+  workers = startWorkers(s);
+  web = await startWebServer(s, { port: 0, host: '127.0.0.1' });
+  channel = await new CaptureChannel().start();
+});
+afterAll(async () => {
+  await web.close();
+  await workers.close();
+  await channel.stop();
+  await s.close();
+});
+
+/** Posts a message as the Emulator does and returns the texts the bot replied to it. */
+async function say(conversationId: string, text: unknown, expectStatus = 200): Promise<string[]> {
+  const seen = channel.texts(conversationId).length;
+  const res = await fetch(`${web.url}/api/messages`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      type: 'message',
+      id: crypto.randomUUID(),
+      channelId: 'emulator',
+      serviceUrl: channel.url,
+      conversation: { id: conversationId },
+      from: { id: 'citizen-1', name: '市民', role: 'user' },
+      recipient: { id: 'hotline-bot', role: 'bot' },
+      locale: 'zh-CN',
+      text,
+    }),
+  });
+  expect(res.status).toBe(expectStatus);
+  return channel.texts(conversationId).slice(seen);
+}
+
+describe('end to end over the Bot Framework protocol', () => {
+  it('follows a complaint from the first message to a stored, classified, queued ticket, and tells the citizen where it went', async () => {
+    const conv = 'e2e-' + crypto.randomUUID();
+    expect(await say(conv, '楼下烧烤店油烟太大，晚上十点还在烤')).toEqual([T.askLocation]);
+    expect(await say(conv, '幸福路88号')).toEqual([T.askContact]);
+    expect((await say(conv, '13812345678'))[0]).toMatch(/这件事属于/);
+    const summary = await say(conv, '是');
+    expect(summary[0]).toContain('联系方式：138****5678');
+    const receipt = (await say(conv, '确认提交'))[0];
+    const id = /工单号：(\d{10})/.exec(receipt)![1];
+
+    const stored = await s.store.getTicket(id);
+    expect(stored).toMatchObject({ id, description: '楼下烧烤店油烟太大，晚上十点还在烤', location: '幸福路88号', citizen: { phone: '13812345678' } });
+    expect(stored!.channel.reference).toMatchObject({ serviceUrl: channel.url, conversation: { id: conv } });
+
+    const routed = await waitFor(async () => {
+      const t = await s.store.getTicket(id);
+      return t?.state === 'dispatched' ? t : undefined;
+    }, 10_000, 'the intake worker to route the ticket');
+    expect(routed.routing!.confidence).toBeGreaterThan(0);
+    const deptJob = await s.queues.department(routed.routing!.queue).getJob(`ticket-${id}`);
+    expect(deptJob?.data.ticketId).toBe(id);
+
+    const news = await waitFor(() => channel.texts(conv).find((t) => t.startsWith('【工单进展】')), 10_000, 'the routed message');
+    const unit = routed.routing!.department ? s.catalogue.nameOf(routed.routing!.department) : null;
+    expect(news).toContain(id);
+    expect(news).toContain(unit ? `已转交“${unit}”办理` : '由12345中心人工派单');
+    await waitFor(async () => (await s.store.getTicket(id))!.history.some((e) => e.action === 'citizen-notified'), 5000, 'notification recorded');
+  });
+
+  it('answers bad input politely and never fails the turn', async () => {
+    const conv = 'bad-' + crypto.randomUUID();
+    const cases: [unknown, RegExp][] = [
+      ['', /没有收到内容/],
+      ['   \n\t ', /没有收到内容/],
+      ['😀🎉👍', /没能看懂/],
+      ['油烟'.repeat(10_000), /内容太长了/],
+      ['\u0001\u0002\u0003', /没有收到内容/],
+      ['<script>alert("x")</script><img src=x onerror=alert(1)>', /./],
+    ];
+    for (const [text, expected] of cases) {
+      const replies = await say(conv, text);
+      expect(replies.length).toBeGreaterThan(0);
+      expect(replies[0]).toMatch(expected);
+      expect(replies.join('')).not.toContain(T.turnError);
+    }
+  });
+
+  it('refuses malformed activities with a 4xx', async () => {
+    const post = (body: string) => fetch(`${web.url}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+    expect((await post('{not json')).status).toBe(400);
+    expect((await post('[]')).status).toBe(400);
+    expect((await post('{}')).status).toBe(400);
+    expect((await post(JSON.stringify({ type: 'message', text: 'hi' }))).status).toBe(400);
+    expect((await post(JSON.stringify({ type: 'message', channelId: 'x', serviceUrl: 'not a url', conversation: { id: 'c' }, from: { id: 'u' } }))).status).toBe(400);
+    expect((await post(JSON.stringify({ type: 5, channelId: 'x', serviceUrl: channel.url, conversation: { id: 'c' }, from: { id: 'u' } }))).status).toBe(400);
+    const huge = await post(JSON.stringify({ type: 'message', text: 'x'.repeat(2_000_000) }));
+    expect(huge.status).toBe(413);
+  });
+});
+
+describe('with a Bot Framework app id configured', () => {
+  let authed: Services;
+  let server: WebServer;
+  beforeAll(async () => {
+    authed = await openTestServices('e2e-auth');
+    authed.config = { ...authed.config, bot: { appId: '00000000-0000-0000-0000-000000000001', appPassword: 'not-a-real-password', appType: 'MultiTenant' } };
+    server = await startWebServer(authed, { port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await server.close();
+    await authed.close();
+  });
+
+  it('refuses activities without a valid token', async () => {
+    const activity = { type: 'message', id: '1', channelId: 'emulator', serviceUrl: channel.url, conversation: { id: 'c' }, from: { id: 'u' }, text: '你好' };
+    const noToken = await fetch(`${server.url}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(activity) });
+    expect(noToken.status).toBe(401);
+    const forged = await fetch(`${server.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln' },
+      body: JSON.stringify(activity),
+    });
+    expect(forged.status).toBe(401);
+    expect(channel.texts('c')).toEqual([]);
+  });
+});
