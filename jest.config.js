@@ -6,4 +6,6 @@ module.exports = {
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   testTimeout: 30000,
   setupFiles: ['<rootDir>/test/setup-env.js'],
+  verbose: true,
+  reporters: ['default', '<rootDir>/test/helpers/summary-reporter.js'],
 };

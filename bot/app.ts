@@ -56,8 +56,11 @@ export function createWebApp(deps: WebAppDeps): Express {
           'style-src': ["'self'", "'unsafe-inline'"],
           'img-src': ["'self'", 'data:', 'blob:'],
           'connect-src': ["'self'"],
+          // The product may be served over plain HTTP on a local network; TLS (and HSTS) belong to the proxy in front.
+          'upgrade-insecure-requests': null,
         },
       },
+      strictTransportSecurity: false,
     }),
   );
 

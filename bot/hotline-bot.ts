@@ -42,7 +42,16 @@ export class HotlineBot extends ActivityHandler {
   }
 
   async run(context: TurnContext): Promise<void> {
+    context.onSendActivities(async (_ctx, activities, next) => {
+      for (const a of activities) if (a.type === 'message' && a.text) a.text = markdownLineBreaks(a.text);
+      return next();
+    });
     await super.run(context);
     await this.conversationState.saveChanges(context, false);
   }
+}
+
+/** Chat clients render bot text as markdown, where a single newline is no line break; two trailing spaces make one. */
+export function markdownLineBreaks(text: string): string {
+  return text.replace(/ *\n/g, '  \n');
 }

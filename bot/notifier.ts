@@ -8,6 +8,7 @@ import type { Ticket } from '../data/tickets/ticket';
 import { routedText } from '../dialogs/texts';
 import { QUEUE, type NotifyJob } from '../workers/queues';
 import type { Adapters } from './adapters';
+import { markdownLineBreaks } from './hotline-bot';
 import type { Logger } from './logger';
 
 export interface NotifierDeps {
@@ -49,7 +50,7 @@ export async function notifyCitizen(job: NotifyJob, deps: NotifierDeps): Promise
   const adapter = local ? deps.adapters.local : deps.adapters.channel;
   const text = textFor(ticket, job.event, deps.catalogue);
   await adapter.continueConversationAsync(local ? '' : (deps.botAppId ?? ''), reference, async (context) => {
-    await context.sendActivity(text);
+    await context.sendActivity(markdownLineBreaks(text));
   });
   for (;;) {
     try {

@@ -68,14 +68,27 @@ export interface Scored {
 }
 
 /**
- * Scores a document with the model natural trained, in log space (natural's own scoring multiplies the
- * probabilities back out and underflows to 0 on long messages), and returns labels by calibrated probability.
+ * Scores a document with the counts natural trained, as a multinomial naive Bayes in log space.
+ * natural's own scoring divides a feature's count by the class's document count, which favours small classes more
+ * the longer the message is, and multiplies the probabilities back out, which underflows to 0 on long messages.
+ * Here P(feature | class) = (count + smoothing) / (the class's total feature count + smoothing × vocabulary size).
  */
 export class BayesScorer {
   private readonly index: Map<string, number>;
+  private readonly logDenominator = new Map<string, number>();
+  private readonly logPrior = new Map<string, number>();
 
   constructor(readonly params: BayesParams) {
     this.index = new Map(params.vocabulary.map((t, i) => [t, i]));
+    const v = params.vocabulary.length;
+    for (const label of params.labels) {
+      let mass = 0;
+      // natural stores 1 + smoothing for a feature's first document, so each count already carries its smoothing.
+      for (const c of Object.values(params.classFeatures[label] ?? {})) mass += c;
+      const unseen = v - Object.keys(params.classFeatures[label] ?? {}).length;
+      this.logDenominator.set(label, Math.log(mass + unseen * params.smoothing));
+      this.logPrior.set(label, Math.log(params.classTotals[label] / params.totalExamples));
+    }
   }
 
   logScores(tokens: string[]): Map<string, number> {
@@ -84,14 +97,13 @@ export class BayesScorer {
       const i = this.index.get(t);
       if (i !== undefined) features.add(i);
     }
-    const { classFeatures, classTotals, totalExamples, smoothing } = this.params;
+    const { classFeatures, smoothing } = this.params;
     const scores = new Map<string, number>();
     for (const label of this.params.labels) {
-      const total = classTotals[label];
-      const counts = classFeatures[label];
-      let s = Math.log(total / totalExamples);
-      const logTotal = Math.log(total);
-      for (const f of features) s += Math.log(counts[f] ?? smoothing) - logTotal;
+      const counts = classFeatures[label] ?? {};
+      const denominator = this.logDenominator.get(label)!;
+      let s = this.logPrior.get(label)!;
+      for (const f of features) s += Math.log(counts[f] ?? smoothing) - denominator;
       scores.set(label, s);
     }
     return scores;
