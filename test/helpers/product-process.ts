@@ -54,21 +54,21 @@ export class ProductProcess {
   }
 
   /** kill -9: no shutdown code runs. */
-  async kill9(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    });
+  kill9(): Promise<void> {
+    return this.signal('SIGKILL');
   }
 
-  async stop(): Promise<void> {
+  /** SIGTERM: the product shuts down in order. */
+  stop(): Promise<void> {
+    return this.signal('SIGTERM');
+  }
+
+  private async signal(sig: NodeJS.Signals): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
-      child.kill('SIGTERM');
+      child.kill(sig);
     });
   }
 }
