@@ -74,6 +74,9 @@ export function startNotifier(deps: NotifierDeps): Worker<NotifyJob> {
     connection: deps.connection,
     prefix: deps.prefix,
     concurrency: 16,
+    // A message takes well under a second to send: a short lock lets a job whose process died be retried within seconds.
+    lockDuration: 10_000,
+    stalledInterval: 5_000,
   });
   worker.on('failed', (job, err) => deps.log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err }, 'citizen notification failed'));
   worker.on('error', (err) => deps.log.error({ err }, 'notifier error'));
