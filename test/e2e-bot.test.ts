@@ -133,3 +133,46 @@ describe('with a Bot Framework app id configured', () => {
     expect(channel.texts('c')).toEqual([]);
   });
 });
+
+describe('the built-in Direct Line endpoint', () => {
+  const api = (path: string, token?: string, init: RequestInit = {}) =>
+    fetch(`${web.url}${path}`, {
+      ...init,
+      headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(init.headers ?? {}) },
+    });
+
+  it('greets a new conversation, takes messages and serves the bot replies by watermark', async () => {
+    const { token, conversationId } = await (await api('/api/chat/token', undefined, { method: 'POST' })).json();
+    const started = await api('/v3/directline/conversations', token, { method: 'POST' });
+    expect(started.status).toBe(201);
+    expect((await started.json()).conversationId).toBe(conversationId);
+    const first = await (await api(`/v3/directline/conversations/${conversationId}/activities`, token)).json();
+    expect(first.activities.map((a: { text?: string }) => a.text)).toEqual([T.welcome.replace(/ *\n/g, '  \n')]);
+
+    const posted = await api(`/v3/directline/conversations/${conversationId}/activities`, token, {
+      method: 'POST',
+      body: JSON.stringify({ type: 'message', text: '楼下烧烤店油烟太大，晚上十点还在烤', from: { id: 'someone-else' } }),
+    });
+    expect(posted.status).toBe(200);
+    const next = await (await api(`/v3/directline/conversations/${conversationId}/activities?watermark=${first.watermark}`, token)).json();
+    const [echo, reply] = next.activities;
+    expect(echo).toMatchObject({ text: '楼下烧烤店油烟太大，晚上十点还在烤', from: { role: 'user' } });
+    expect(echo.from.id).not.toBe('someone-else');
+    expect(reply).toMatchObject({ text: T.askLocation, from: { role: 'bot' } });
+    expect(Number(next.watermark)).toBe(Number(first.watermark) + 2);
+  });
+
+  it('refuses missing, forged and other conversations\' tokens, and malformed activities', async () => {
+    const a = await (await api('/api/chat/token', undefined, { method: 'POST' })).json();
+    const b = await (await api('/api/chat/token', undefined, { method: 'POST' })).json();
+    await api('/v3/directline/conversations', a.token, { method: 'POST' });
+    expect((await api(`/v3/directline/conversations/${a.conversationId}/activities`)).status).toBe(403);
+    expect((await api(`/v3/directline/conversations/${a.conversationId}/activities`, a.token + 'x')).status).toBe(403);
+    expect((await api(`/v3/directline/conversations/${a.conversationId}/activities`, b.token)).status).toBe(403);
+    const bad = await api(`/v3/directline/conversations/${a.conversationId}/activities`, a.token, { method: 'POST', body: JSON.stringify({ type: 'event', name: 'x' }) });
+    expect(bad.status).toBe(400);
+    const refreshed = await (await api('/v3/directline/tokens/refresh', a.token, { method: 'POST' })).json();
+    expect(refreshed.conversationId).toBe(a.conversationId);
+    expect((await api(`/v3/directline/conversations/${a.conversationId}/activities`, refreshed.token)).status).toBe(200);
+  });
+});
