@@ -57,12 +57,7 @@ export class MongoStore implements TicketStore {
     const existing = await this.tickets.findOne({ intakeKey: input.intakeKey });
     if (existing) return { ticket: toTicket(existing), created: false };
     const day = dayKey(new Date(input.receivedAt));
-    const counter = await this.counters.findOneAndUpdate(
-      { _id: 'ticket:' + day },
-      { $inc: { value: 1 } },
-      { upsert: true, returnDocument: 'after' },
-    );
-    const id = formatTicketNumber(day, counter!.value);
+    const id = formatTicketNumber(day, await this.nextSequence('ticket:' + day));
     const doc: TicketDoc = { ...input, _id: id, version: 1, state: 'received', queue: null, history: [{ ...event, seq: 1 }] };
     try {
       await this.tickets.insertOne(doc);
@@ -74,6 +69,18 @@ export class MongoStore implements TicketStore {
         if (winner) return { ticket: toTicket(winner), created: false };
       }
       throw err;
+    }
+  }
+
+  /** The next value of a counter. Two upserts creating the same counter race; the loser retries and increments. */
+  private async nextSequence(name: string): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const counter = await this.counters.findOneAndUpdate({ _id: name }, { $inc: { value: 1 } }, { upsert: true, returnDocument: 'after' });
+        return counter!.value;
+      } catch (err) {
+        if (!(err instanceof MongoServerError && err.code === DUPLICATE_KEY) || attempt >= 3) throw err;
+      }
     }
   }
 
