@@ -10,7 +10,7 @@ import {
 } from 'botbuilder-dialogs';
 import { TICKET_TYPES, type TicketType } from '../data/tickets/ticket';
 import { isMobile, normalizeMobile } from '../data/validation/identifiers';
-import { maskPhone } from '../data/validation/masking';
+import { maskPhone, redactText } from '../data/validation/masking';
 import { extractLocation, extractMobile } from './extract';
 import type { IntakePort } from './intake-port';
 import { InterruptibleDialog } from './interruptible-dialog';
@@ -159,8 +159,9 @@ export class ComplaintDialog extends InterruptibleDialog {
     if (!d.type) d.type = parseTypeAnswer(cleanText(step.result), d.proposedType!) ?? d.proposedType!;
     const text = summary({
       type: d.type,
-      description: quoteForDisplay(d.description!),
-      location: quoteForDisplay(d.location!, 200),
+      // Phone and ID numbers typed into free text are shown masked, like the contact field.
+      description: quoteForDisplay(redactText(d.description!)),
+      location: quoteForDisplay(redactText(d.location!), 200),
       contact: d.phone ? maskPhone(d.phone) : '匿名',
       urgent: !!d.urgent,
     });

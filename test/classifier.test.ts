@@ -63,6 +63,7 @@ describe('the trained department classifier', () => {
 
   it('proposes a ticket type and flags outages as urgent', () => {
     expect(classifier.predict('家里停水两天了，老人孩子都没水喝').urgent).toBe(true);
+    expect(classifier.predict('厂房旁边马路的井盖丢了好几天，晚上很危险').urgent).toBe(true);
     expect(classifier.predict('想咨询一下怎么办理居住证').urgent).toBe(false);
     expect(['咨询', '求助', '投诉', '举报', '建议', '表扬']).toContain(classifier.predict('想咨询一下怎么办理居住证').type);
   });
