@@ -65,6 +65,9 @@ describe('complaint conversation (DialogTestClient, data-driven)', () => {
     const [a, b] = await Promise.all([intake.submit(draft), intake.submit(draft)]);
     expect(a.ticket.id).toBe(b.ticket.id);
     expect(a.queryCode).toBe(b.queryCode);
-    expect(await s.queues.intake().getJobCountByTypes('waiting', 'delayed', 'active', 'completed')).toBeGreaterThan(0);
+    const jobs = await s.queues.intake().getJobs(['waiting', 'delayed', 'active', 'completed']);
+    expect(jobs.filter((j) => j.data.ticketId === a.ticket.id)).toHaveLength(1);
+    const tickets = await s.store.listTickets({ limit: 100_000 });
+    expect(tickets.filter((t) => t.intakeKey === draft.intakeKey)).toHaveLength(1);
   });
 });
