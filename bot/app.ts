@@ -83,7 +83,8 @@ export function createWebApp(deps: WebAppDeps): Express {
     const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (status === 500) deps.log.error({ err }, 'request failed');
     if (res.headersSent) return;
-    res.status(status).json({ error: { code: status === 500 ? 'InternalError' : 'BadRequest', message: status === 500 ? '服务暂时不可用，请稍后再试。' : '请求格式不正确。' } });
+    const message = status === 500 ? '服务暂时不可用，请稍后再试。' : status === 413 ? '内容过大，请精简后再发送。' : '请求格式不正确。';
+    res.status(status).json({ error: { code: status === 500 ? 'InternalError' : status === 413 ? 'PayloadTooLarge' : 'BadRequest', message } });
   };
   app.use(onError);
   return app;

@@ -31,7 +31,7 @@ const RULES: Rule[] = [
 ];
 
 // Words that put the event in the past ("上个月着火的事…") or make it hypothetical ("万一着火…").
-const NOT_NOW = /(上次|上回|之前|以前|去年|前年|上个?月|上周|上星期|前几天|前天|昨天|那次|曾经|万一|如果|假如|防止|预防|隐患|演练|宣传|培训|咨询|怎么办理|认定|赔偿|理赔|报销|处理结果|后续)/;
+const NOT_NOW = /(上次|上回|之前|以前|去年|前年|上个?月|上周|上星期|前几天|前天|昨天|那次|曾经|万一|如果|假如|防止|预防|隐患|演练|宣传|培训|怎么办理|认定|赔偿|理赔|报销|处理结果|后续)/;
 
 /** The emergency lines to give for a message, or null when it does not describe danger happening now. */
 export function detectEmergency(text: string): Emergency | null {

@@ -14,6 +14,7 @@ describe('emergency guard', () => {
     ['路口车祸，有人受伤流了很多血', ['122', '120']],
     ['刚才两车追尾了', ['122']],
     ['电梯里有人被困', ['119']],
+    ['我想咨询一下，现在楼下着火了怎么办', ['119']],
   ])('%s → %j', (text, expected) => expect(numbers(text)).toEqual(expected));
 
   it.each([

@@ -104,6 +104,7 @@ describe('end to end over the Bot Framework protocol', () => {
     expect((await post(JSON.stringify({ type: 5, channelId: 'x', serviceUrl: channel.url, conversation: { id: 'c' }, from: { id: 'u' } }))).status).toBe(400);
     const huge = await post(JSON.stringify({ type: 'message', text: 'x'.repeat(2_000_000) }));
     expect(huge.status).toBe(413);
+    expect((await huge.json()).error.message).toBe('内容过大，请精简后再发送。');
   });
 });
 
