@@ -4,7 +4,7 @@ import { startWorkers } from '../workers/start-workers';
 
 // `npm start`: the whole product in one process on its embedded defaults.
 void runProcess('hotline', async (s) => {
-  const workers = startWorkers(s);
+  const workers = await startWorkers(s);
   const web = await startWebServer(s);
   console.log(
     [

@@ -26,15 +26,16 @@ export interface NotifierDeps {
 
 function textFor(ticket: Ticket, event: NotifyJob['event'], catalogue: Catalogue): string {
   switch (event) {
-    case 'routed': {
+    case 'routed':
+    case 'redispatched': {
       const unit = ticket.routing?.department ? catalogue.nameOf(ticket.routing.department) : null;
       return routedText(ticket.id, unit, formatDeadlineZh(ticket.deadlines.reply));
     }
   }
 }
 
-function alreadyNotified(ticket: Ticket, event: string): boolean {
-  return ticket.history.some((e) => e.action === 'citizen-notified' && e.data?.event === event);
+function alreadyNotified(ticket: Ticket, key: string): boolean {
+  return ticket.history.some((e) => e.action === 'citizen-notified' && (e.data?.key ?? e.data?.event) === key);
 }
 
 /**
@@ -44,7 +45,8 @@ function alreadyNotified(ticket: Ticket, event: string): boolean {
 export async function notifyCitizen(job: NotifyJob, deps: NotifierDeps): Promise<'sent' | 'skipped'> {
   let ticket = await deps.store.getTicket(job.ticketId);
   if (!ticket) throw new UnrecoverableError(`Ticket ${job.ticketId} does not exist`);
-  if (alreadyNotified(ticket, job.event)) return 'skipped';
+  const key = job.key ?? job.event;
+  if (alreadyNotified(ticket, key)) return 'skipped';
   const reference = ticket.channel.reference as Partial<ConversationReference>;
   const local = deps.isLocal(String(reference.serviceUrl ?? ''));
   const adapter = local ? deps.adapters.local : deps.adapters.channel;
@@ -58,7 +60,7 @@ export async function notifyCitizen(job: NotifyJob, deps: NotifierDeps): Promise
         at: new Date().toISOString(),
         actor: { id: 'notifier', role: 'system' },
         action: 'citizen-notified',
-        data: { event: job.event, channel: ticket.channel.channelId },
+        data: { event: job.event, key, channel: ticket.channel.channelId },
       });
       return 'sent';
     } catch (err) {

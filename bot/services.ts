@@ -7,8 +7,8 @@ import { loadTimeLimits, type TimeLimits } from '../data/calendar/deadlines';
 import { WorkingCalendar } from '../data/calendar/working-days';
 import { openStore } from '../data/store/open-store';
 import type { TicketStore } from '../data/store/types';
-import { loadOrTrainClassifier } from '../workers/classifier/load';
-import type { Classifier } from '../workers/classifier/model';
+import { ClassifierHolder } from '../workers/classifier/holder';
+import { loadOrTrainClassifier, modelPaths } from '../workers/classifier/load';
 import { Queues } from '../workers/queues';
 import type { Config } from './config';
 import type { Logger } from './logger';
@@ -25,7 +25,8 @@ export interface Services {
   catalogue: Catalogue;
   limits: TimeLimits;
   calendar: WorkingCalendar;
-  classifier: Classifier;
+  /** The deployed classifier, replaced in place when retraining deploys a new model. */
+  classifier: ClassifierHolder;
   queues: Queues;
   /** Key for Direct Line tokens, the connector path and query codes. */
   secret: string;
@@ -54,8 +55,12 @@ export async function openServices(config: Config, log: Logger): Promise<Service
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   const store = await openStore(config);
   const catalogue = Catalogue.load();
-  const classifier = loadOrTrainClassifier(catalogue, config.dataDir, (m) => log.info(m));
+  const classifier = new ClassifierHolder(
+    modelPaths(config.dataDir).model,
+    loadOrTrainClassifier(catalogue, config.dataDir, { log: (m) => log.info(m), corrections: await store.listCorrections() }),
+  );
   const queues = new Queues(redis, config.queuePrefix);
+  const unfollow = classifier.follow(redis.duplicate(), config.queuePrefix, log);
   return {
     config,
     log,
@@ -69,6 +74,7 @@ export async function openServices(config: Config, log: Logger): Promise<Service
     queues,
     secret: loadSecret(config),
     async close() {
+      await unfollow();
       await queues.close();
       await store.close();
       redis.disconnect();

@@ -22,7 +22,7 @@ run(haveChromium || process.env.CI ? 'chat page in a real browser' : `chat page 
 
   beforeAll(async () => {
     s = await openTestServices('browser');
-    workers = startWorkers(s);
+    workers = await startWorkers(s);
     web = await startWebServer(s, { port: 0, host: '127.0.0.1' });
     browser = await chromium.launch({
       executablePath: CHROMIUM,

@@ -13,7 +13,7 @@ let channel: CaptureChannel;
 
 beforeAll(async () => {
   s = await openTestServices('e2e');
-  workers = startWorkers(s);
+  workers = await startWorkers(s);
   web = await startWebServer(s, { port: 0, host: '127.0.0.1' });
   channel = await new CaptureChannel().start();
 });

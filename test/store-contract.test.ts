@@ -138,6 +138,28 @@ function storeContract(factory: StoreFactory) {
       await other.close();
     }
   });
+
+  it('keeps one correction per ticket, the latest winning, oldest first', async () => {
+    const base = {
+      text: '小区门口占道卖菜',
+      previousDepartment: null,
+      source: 'manual-dispatch' as const,
+      type: '投诉' as const,
+      urgent: false,
+      enterprise: false,
+      actor: { id: 'dispatcher-1', role: 'dispatcher' as const },
+    };
+    await store.saveCorrection({ ...base, ticketId: 'C2', department: 'market-regulation', at: '2026-11-22T03:00:00.000Z' });
+    await store.saveCorrection({ ...base, ticketId: 'C1', department: 'housing-construction', at: '2026-11-22T02:00:00.000Z' });
+    await store.saveCorrection({ ...base, ticketId: 'C1', department: 'urban-management', previousDepartment: 'housing-construction', source: 'redispatch', at: '2026-11-22T04:00:00.000Z' });
+    await store.saveCorrection({ ...base, ticketId: 'C1', department: 'urban-management', previousDepartment: 'housing-construction', source: 'redispatch', at: '2026-11-22T04:00:00.000Z' });
+    const all = await store.listCorrections();
+    expect(all.map((c) => [c.ticketId, c.department, c.source])).toEqual([
+      ['C2', 'market-regulation', 'manual-dispatch'],
+      ['C1', 'urban-management', 'redispatch'],
+    ]);
+    expect(all[1]).toEqual({ ...base, ticketId: 'C1', department: 'urban-management', previousDepartment: 'housing-construction', source: 'redispatch', at: '2026-11-22T04:00:00.000Z' });
+  });
 }
 
 describe('embedded SQLite store', () => {

@@ -7,6 +7,8 @@ export const QUEUE = {
   intake: 'intake',
   /** Messages to send to citizens in their conversation. Job data: { ticketId, event }. */
   notify: 'notify',
+  /** Classifier retraining, scheduled and on demand. Job data: { trigger, force }. */
+  classifier: 'classifier',
   /** A department's (or the dispatch centre's) ticket queue. Job data: { ticketId }. */
   department: (code: string) => `dept-${code}`,
 } as const;
@@ -19,7 +21,10 @@ export interface TicketJob {
 
 export interface NotifyJob {
   ticketId: string;
-  event: 'routed';
+  /** routed: where the ticket went first; redispatched: a dispatcher sent it to (another) unit. */
+  event: 'routed' | 'redispatched';
+  /** What makes this message unique for the ticket (default: the event); it is sent at most once per key. */
+  key?: string;
 }
 
 /** Job ids derived from what the job is about, so a retry or duplicate delivery adds nothing twice. BullMQ ids may not contain ':' or be integers. */
@@ -27,6 +32,8 @@ export const jobId = {
   intake: (ticketId: string) => `route-${ticketId}`,
   notify: (ticketId: string, event: string) => `${event}-${ticketId}`,
   department: (ticketId: string) => `ticket-${ticketId}`,
+  /** A ticket put in a queue again by the history event at position seq (改派). */
+  redispatch: (ticketId: string, seq: number) => `ticket-${ticketId}-${seq}`,
 };
 
 /** Completed jobs are kept a week so their ids keep deduplicating; failed ones a month for inspection. */

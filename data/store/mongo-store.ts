@@ -4,7 +4,7 @@ import { Collection, Db, MongoClient, MongoServerError } from 'mongodb';
 import { dayKey, formatTicketNumber } from '../tickets/numbering';
 import type { NewTicket, NewTicketEvent, Ticket, TicketPatch } from '../tickets/ticket';
 import { StateConflictError, TicketNotFoundError, VersionConflictError } from './errors';
-import type { CreateResult, TicketQuery, TicketStore } from './types';
+import type { Correction, CreateResult, TicketQuery, TicketStore } from './types';
 
 export interface MongoStoreOptions {
   uri: string;
@@ -17,6 +17,7 @@ export interface MongoStoreOptions {
 type TicketDoc = Omit<Ticket, 'id'> & { _id: string; queue?: string | null };
 interface CounterDoc { _id: string; value: number }
 interface StateDoc { _id: string; etag: string; doc: Record<string, unknown> }
+type CorrectionDoc = Omit<Correction, 'ticketId'> & { _id: string };
 
 const DUPLICATE_KEY = 11000;
 
@@ -34,10 +35,12 @@ export class MongoStore implements TicketStore {
   readonly botState: Storage;
   private readonly tickets: Collection<TicketDoc>;
   private readonly counters: Collection<CounterDoc>;
+  private readonly corrections: Collection<CorrectionDoc>;
 
   private constructor(private readonly client: MongoClient, db: Db, prefix: string) {
     this.tickets = db.collection<TicketDoc>(prefix + 'tickets');
     this.counters = db.collection<CounterDoc>(prefix + 'counters');
+    this.corrections = db.collection<CorrectionDoc>(prefix + 'corrections');
     this.botState = new MongoBotStorage(db.collection<StateDoc>(prefix + 'bot_state'));
   }
 
@@ -50,6 +53,7 @@ export class MongoStore implements TicketStore {
     await store.tickets.createIndex({ intakeKey: 1 }, { unique: true });
     await store.tickets.createIndex({ state: 1, receivedAt: 1 });
     await store.tickets.createIndex({ queue: 1, receivedAt: 1 });
+    await store.corrections.createIndex({ at: 1 });
     return store;
   }
 
@@ -117,13 +121,23 @@ export class MongoStore implements TicketStore {
     return docs.map(toTicket);
   }
 
+  async saveCorrection(c: Correction): Promise<void> {
+    const { ticketId, ...rest } = c;
+    await this.corrections.replaceOne({ _id: ticketId }, rest, { upsert: true });
+  }
+
+  async listCorrections(): Promise<Correction[]> {
+    const docs = await this.corrections.find({}).sort({ at: 1, _id: 1 }).toArray();
+    return docs.map(({ _id, ...rest }) => ({ ticketId: _id, ...rest }));
+  }
+
   async ping(): Promise<void> {
     await this.client.db('admin').command({ ping: 1 });
   }
 
   /** Drops this store's collections: for tests only. */
   async dropAll(): Promise<void> {
-    for (const c of [this.tickets, this.counters, (this.botState as MongoBotStorage).collection]) {
+    for (const c of [this.tickets, this.counters, this.corrections, (this.botState as MongoBotStorage).collection]) {
       await c.drop().catch(() => undefined);
     }
   }

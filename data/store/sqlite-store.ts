@@ -6,7 +6,7 @@ import type { Storage, StoreItems } from 'botbuilder';
 import { dayKey, formatTicketNumber } from '../tickets/numbering';
 import type { NewTicket, NewTicketEvent, Ticket, TicketPatch } from '../tickets/ticket';
 import { StateConflictError, TicketNotFoundError, VersionConflictError } from './errors';
-import type { CreateResult, TicketQuery, TicketStore } from './types';
+import type { Correction, CreateResult, TicketQuery, TicketStore } from './types';
 
 export interface SqliteStoreOptions {
   /** Database file. Its folder is created when missing. */
@@ -29,6 +29,7 @@ CREATE INDEX IF NOT EXISTS tickets_state_received ON tickets(state, received_at)
 CREATE INDEX IF NOT EXISTS tickets_queue_received ON tickets(queue, received_at);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS bot_state (key TEXT PRIMARY KEY, etag TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS corrections (ticket_id TEXT PRIMARY KEY, at TEXT NOT NULL, doc TEXT NOT NULL);
 `;
 
 /**
@@ -125,6 +126,17 @@ export class SqliteStore implements TicketStore {
       ' ORDER BY received_at, id LIMIT ?';
     params.push(query.limit ?? 1000);
     const rows = this.db.prepare(sql).all(...params) as { doc: string }[];
+    return rows.map((r) => JSON.parse(r.doc));
+  }
+
+  async saveCorrection(c: Correction): Promise<void> {
+    this.db
+      .prepare('INSERT INTO corrections(ticket_id, at, doc) VALUES (?, ?, ?) ON CONFLICT(ticket_id) DO UPDATE SET at = excluded.at, doc = excluded.doc')
+      .run(c.ticketId, c.at, JSON.stringify(c));
+  }
+
+  async listCorrections(): Promise<Correction[]> {
+    const rows = this.db.prepare('SELECT doc FROM corrections ORDER BY at, ticket_id').all() as { doc: string }[];
     return rows.map((r) => JSON.parse(r.doc));
   }
 

@@ -1,5 +1,5 @@
 import type { Storage } from 'botbuilder';
-import type { NewTicket, NewTicketEvent, Ticket, TicketPatch, TicketState } from '../tickets/ticket';
+import type { Actor, NewTicket, NewTicketEvent, Ticket, TicketPatch, TicketState, TicketType } from '../tickets/ticket';
 
 export interface CreateResult {
   ticket: Ticket;
@@ -14,6 +14,26 @@ export interface TicketQuery {
   /** Only tickets received before this ISO time. */
   receivedBefore?: string;
   limit?: number;
+}
+
+/**
+ * A routing the classifier got wrong, as the people who fixed it decided: a dispatcher dispatching a ticket from the
+ * dispatch centre, re-dispatching it (改派), or re-dispatching after a department returned it (退单). The next
+ * retraining learns from it. The text has phone and ID numbers masked before it is kept.
+ */
+export interface Correction {
+  /** One correction per ticket: the latest routing decision wins. */
+  ticketId: string;
+  text: string;
+  department: string;
+  /** Where the ticket was before the correction: a department code, or null for the dispatch centre. */
+  previousDepartment: string | null;
+  source: 'manual-dispatch' | 'redispatch' | 'return';
+  type: TicketType;
+  urgent: boolean;
+  enterprise: boolean;
+  actor: Actor;
+  at: string;
 }
 
 /**
@@ -44,6 +64,12 @@ export interface TicketStore {
 
   /** Tickets matching a query, oldest received first. */
   listTickets(query: TicketQuery): Promise<Ticket[]>;
+
+  /** Keeps a correction; a later correction of the same ticket replaces the earlier one. Idempotent. */
+  saveCorrection(correction: Correction): Promise<void>;
+
+  /** Every kept correction, oldest first. */
+  listCorrections(): Promise<Correction[]>;
 
   /** Pings the underlying database; throws when it is unreachable. */
   ping(): Promise<void>;

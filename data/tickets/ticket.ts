@@ -63,6 +63,10 @@ export interface Routing {
   candidates: Candidate[];
   modelVersion: string;
   routedAt: string;
+  /** Who decided: the classifier, or a dispatcher (人工派单/改派). Absent on tickets routed before this field existed. */
+  by?: 'classifier' | 'dispatcher';
+  /** Id of the job that put the ticket in its queue (a re-dispatch puts it in another queue under a new id). */
+  jobId?: string;
 }
 
 export interface Deadlines {

@@ -10,7 +10,8 @@ import { Catalogue } from '../../data/catalogue';
 import { loadTimeLimits } from '../../data/calendar/deadlines';
 import { WorkingCalendar } from '../../data/calendar/working-days';
 import { SqliteStore } from '../../data/store/sqlite-store';
-import { loadOrTrainClassifier } from '../../workers/classifier/load';
+import { ClassifierHolder } from '../../workers/classifier/holder';
+import { loadOrTrainClassifier, modelPaths } from '../../workers/classifier/load';
 import type { Classifier } from '../../workers/classifier/model';
 import { Queues } from '../../workers/queues';
 
@@ -36,10 +37,12 @@ export function tempDir(label: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `hotline-${label}-`));
 }
 
+/** Where the tests keep the classifier trained from data/corpus, shared by the test files. */
+const TEST_MODEL_DIR = path.join(os.tmpdir(), 'hotline-test-model');
 let classifier: Classifier | undefined;
 /** The classifier trained from data/corpus, cached on disk across test files (retrained when the corpus changes). */
 export function testClassifier(catalogue = Catalogue.load()): Classifier {
-  classifier ??= loadOrTrainClassifier(catalogue, path.join(os.tmpdir(), 'hotline-test-model'));
+  classifier ??= loadOrTrainClassifier(catalogue, TEST_MODEL_DIR);
   return classifier;
 }
 
@@ -64,7 +67,7 @@ export async function openTestServices(label: string, overrides: Partial<Config>
     catalogue,
     limits: loadTimeLimits(),
     calendar: WorkingCalendar.load(),
-    classifier: testClassifier(catalogue),
+    classifier: new ClassifierHolder(modelPaths(TEST_MODEL_DIR).model, testClassifier(catalogue)),
     queues,
     secret: 'test-secret-' + prefix,
     async close() {

@@ -1,22 +1,65 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Catalogue } from '../../data/catalogue';
-import { loadCorpus } from './corpus';
-import { Classifier, modelVersionFor, trainModel } from './model';
+import type { Correction } from '../../data/store/types';
+import { loadCorpus, type Corpus, type Example } from './corpus';
+import { Classifier, corpusVersionFor, MODEL_FORMAT, trainModel } from './model';
+
+/** Where a deployment keeps its classifier: the model the service loads, and what retraining did. */
+export function modelPaths(dataDir: string) {
+  const dir = path.join(dataDir, 'model');
+  return {
+    dir,
+    /** The deployed model. */
+    model: path.join(dir, 'classifier.json'),
+    /** The model it replaced, for rollback. */
+    previous: path.join(dir, 'classifier.previous.json'),
+    /** The last candidate that retraining refused, for inspection. */
+    rejected: path.join(dir, 'classifier.rejected.json'),
+    /** One JSON line per retraining: figures and decision. */
+    log: path.join(dir, 'retraining.jsonl'),
+  };
+}
+
+/** Corrections as training examples (those naming a unit no longer in the catalogue are left out). */
+export function correctionExamples(corrections: Correction[], catalogue: Catalogue): Example[] {
+  return corrections
+    .filter((c) => catalogue.has(c.department) && c.text.trim())
+    .map((c) => ({ text: c.text, type: c.type, urgent: c.urgent, enterprise: c.enterprise, department: c.department }));
+}
+
+/** Everything the next model learns from: the corpus's training split, then the dispatchers' corrections. */
+export function trainingSet(catalogue: Catalogue, corrections: Correction[], corpus: Corpus = loadCorpus(catalogue.codes())) {
+  const fromCorrections = correctionExamples(corrections, catalogue);
+  return { corpus, examples: [...corpus.train, ...fromCorrections], corrections: fromCorrections.length, corpusVersion: corpusVersionFor(corpus.train) };
+}
+
+/** Reads a model file; null when it is missing, unreadable or of another format. */
+export function readModel(file: string): Classifier | null {
+  try {
+    if (!fs.existsSync(file)) return null;
+    const c = Classifier.load(file);
+    return c.model.format === MODEL_FORMAT ? c : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
- * The classifier the service uses: the model file under dataDir when it was trained from the current corpus,
- * otherwise one trained now from data/corpus and saved there (a few seconds, once).
+ * The classifier the service uses: the deployed model file when it was trained from the current corpus (with or
+ * without corrections), otherwise one trained now from data/corpus and the given corrections, and saved (seconds, once).
  */
-export function loadOrTrainClassifier(catalogue: Catalogue, dataDir: string, log?: (msg: string) => void): Classifier {
-  const file = path.join(dataDir, 'model', 'classifier.json');
-  const corpus = loadCorpus(catalogue.codes());
-  if (fs.existsSync(file)) {
-    const loaded = Classifier.load(file);
-    if (loaded.version === modelVersionFor(corpus.train)) return loaded;
-  }
-  log?.(`training the classifier on ${corpus.train.length} examples`);
-  const classifier = new Classifier(trainModel(corpus.train));
+export function loadOrTrainClassifier(
+  catalogue: Catalogue,
+  dataDir: string,
+  options: { log?: (msg: string) => void; corrections?: Correction[] } = {},
+): Classifier {
+  const file = modelPaths(dataDir).model;
+  const set = trainingSet(catalogue, options.corrections ?? []);
+  const loaded = readModel(file);
+  if (loaded && loaded.model.corpusVersion === set.corpusVersion) return loaded;
+  options.log?.(`training the classifier on ${set.examples.length} examples (${set.corrections} from corrections)`);
+  const classifier = new Classifier(trainModel(set.examples, { corrections: set.corrections, corpusVersion: set.corpusVersion }));
   classifier.save(file);
   return classifier;
 }

@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isTicketType, type TicketType } from '../../data/tickets/ticket';
 import type { Example } from './corpus';
-import { BayesScorer, fitTemperature, trainBayes, type BayesParams } from './naive-bayes';
+import { thresholdForPrecision } from './evaluate';
+import { BayesScorer, calibrated, fitCalibration, outOfFoldScores, trainBayes, type BayesOptions, type BayesParams, type TrainingDoc } from './naive-bayes';
 import { tokenize } from './tokenize';
 
 /** What the classifier says about one message. */
@@ -17,15 +18,42 @@ export interface Prediction {
   urgent: boolean;
 }
 
+/** What the routing needs from a classifier: a prediction, the version that made it, and its recommended threshold. */
+export interface DepartmentClassifier {
+  readonly version: string;
+  /** The confidence below which its predictions should go to the dispatch centre, worked out on training data. */
+  readonly recommendedThreshold: number;
+  predict(text: string): Prediction;
+}
+
+export const MODEL_FORMAT = 2;
+
 export interface ModelFile {
-  format: 1;
+  format: typeof MODEL_FORMAT;
+  /** Fingerprint of everything the model was trained on (corpus and corrections) and how. */
   version: string;
+  /** Fingerprint of data/corpus/train alone: a model trained from an older corpus is retrained at start. */
+  corpusVersion: string;
   trainedAt: string;
   trainingExamples: number;
+  /** How many of the training examples came from dispatchers' corrections. */
+  corrections: number;
+  /** The lowest confidence at which out-of-fold predictions on the training data were right at least 97% of the time. */
+  recommendedThreshold: number;
   department: BayesParams;
   type: BayesParams;
   urgent: BayesParams;
 }
+
+/** The model settings that won on the held-out split (see `npm run eval:classifier -- --compare`). */
+export const MODEL_OPTIONS: { department: BayesOptions; type: BayesOptions; urgent: BayesOptions } = {
+  department: { scoring: 'complement', alpha: 1 },
+  type: { scoring: 'complement', alpha: 1 },
+  urgent: { scoring: 'multinomial', alpha: 1 },
+};
+
+/** Target precision above the recommended threshold. */
+export const TARGET_PRECISION = 0.97;
 
 // Urgent matters the model must not miss even when worded unlike the corpus: outages, safety risks, people at risk.
 const URGENT_PATTERNS = [
@@ -38,43 +66,78 @@ export function ruleSaysUrgent(text: string): boolean {
   return URGENT_PATTERNS.some((re) => re.test(text));
 }
 
-/** The version a model trained on these examples carries: a fingerprint of the training data. */
-export function modelVersionFor(examples: Example[]): string {
+function fingerprint(prefix: string, examples: Example[], extra = ''): string {
   const hash = crypto.createHash('sha256');
+  hash.update(extra);
   for (const e of examples) hash.update(`${e.department}\t${e.type}\t${e.urgent}\t${e.text}\n`);
-  return 'nb-' + hash.digest('hex').slice(0, 12);
+  return prefix + hash.digest('hex').slice(0, 12);
 }
 
-/** Fits a model's temperature on a validation slice, then trains the final model on all the given examples. */
-function trainCalibrated(docs: { tokens: string[]; label: string }[]): BayesParams {
-  const validation = docs.filter((_, i) => i % 7 === 3);
-  const fitting = docs.filter((_, i) => i % 7 !== 3);
-  const temperature = fitTemperature(new BayesScorer(trainBayes(fitting)), validation);
-  return { ...trainBayes(docs), temperature };
+/** Fingerprint of a corpus's training split. */
+export function corpusVersionFor(examples: Example[]): string {
+  return fingerprint('corpus-', examples);
+}
+
+/** The version a model trained on these examples with the current settings carries. */
+export function modelVersionFor(examples: Example[]): string {
+  return fingerprint('cnb-', examples, JSON.stringify(MODEL_OPTIONS) + MODEL_FORMAT);
+}
+
+export interface TrainOptions {
+  /** Examples that came from corrections (already included in the examples), counted in the model file. */
+  corrections?: number;
+  /** Fingerprint of the corpus's training split; defaults to the fingerprint of all the examples. */
+  corpusVersion?: string;
+  onProgress?: (step: string) => void;
+  /** Folds for the out-of-fold calibration. Default 5. */
+  folds?: number;
+}
+
+interface HeadResult {
+  params: BayesParams;
+  /** Out-of-fold (confidence, correct) pairs. */
+  oof: { confidence: number; correct: boolean }[];
+}
+
+/** Fits a head's temperature on out-of-fold scores, then trains it on all the given documents. */
+function trainHead(docs: TrainingDoc[], options: BayesOptions, folds: number): HeadResult {
+  const scored = outOfFoldScores(docs, options, folds);
+  const calibration = fitCalibration(scored);
+  const oof = scored.map((s) => {
+    const top = calibrated(s, calibration)[0];
+    return { confidence: top.probability, correct: top.label === s.label };
+  });
+  return { params: { ...trainBayes(docs, options), ...calibration }, oof };
 }
 
 /** Trains the three models (department, type, urgency) from examples. Deterministic for the same examples. */
-export function trainModel(examples: Example[], onProgress?: (step: string) => void): ModelFile {
+export function trainModel(examples: Example[], options: TrainOptions = {}): ModelFile {
+  const folds = options.folds ?? 5;
+  const step = options.onProgress ?? (() => undefined);
+  step('tokenizing');
   const tokenized = examples.map((e) => ({ e, tokens: tokenize(e.text) }));
-  onProgress?.('department');
-  const department = trainCalibrated(tokenized.map(({ e, tokens }) => ({ tokens, label: e.department })));
-  onProgress?.('type');
-  const type = trainCalibrated(tokenized.map(({ e, tokens }) => ({ tokens, label: e.type })));
-  onProgress?.('urgent');
-  const urgent = trainCalibrated(tokenized.map(({ e, tokens }) => ({ tokens, label: e.urgent ? 'urgent' : 'normal' })));
+  step('department');
+  const department = trainHead(tokenized.map(({ e, tokens }) => ({ tokens, label: e.department })), MODEL_OPTIONS.department, folds);
+  step('type');
+  const type = trainHead(tokenized.map(({ e, tokens }) => ({ tokens, label: e.type })), MODEL_OPTIONS.type, folds);
+  step('urgent');
+  const urgent = trainHead(tokenized.map(({ e, tokens }) => ({ tokens, label: e.urgent ? 'urgent' : 'normal' })), MODEL_OPTIONS.urgent, folds);
   return {
-    format: 1,
+    format: MODEL_FORMAT,
     version: modelVersionFor(examples),
+    corpusVersion: options.corpusVersion ?? corpusVersionFor(examples),
     trainedAt: new Date().toISOString(),
     trainingExamples: examples.length,
-    department,
-    type,
-    urgent,
+    corrections: options.corrections ?? 0,
+    recommendedThreshold: round(thresholdForPrecision(department.oof, TARGET_PRECISION)),
+    department: department.params,
+    type: type.params,
+    urgent: urgent.params,
   };
 }
 
 /** A loaded model, ready to predict. */
-export class Classifier {
+export class Classifier implements DepartmentClassifier {
   private readonly department: BayesScorer;
   private readonly type: BayesScorer;
   private readonly urgent: BayesScorer;
@@ -87,6 +150,10 @@ export class Classifier {
 
   get version(): string {
     return this.model.version;
+  }
+
+  get recommendedThreshold(): number {
+    return this.model.recommendedThreshold;
   }
 
   predict(text: string): Prediction {
@@ -105,6 +172,15 @@ export class Classifier {
     };
   }
 
+  /** The words that most favoured the top unit over the runner-up, for dispatchers ("为什么派给这里"). */
+  explain(text: string, n = 5): { token: string; weight: number }[] {
+    const tokens = tokenize(text);
+    const [top, second] = this.department.classify(tokens);
+    if (!top || !second) return [];
+    return this.department.explain(tokens, top.label, second.label, n).filter((x) => x.weight > 0);
+  }
+
+  /** Writes the model atomically (temporary file, then rename), so a reader never sees half a file. */
   save(file: string): void {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const tmp = file + '.' + process.pid + '.tmp';
@@ -114,7 +190,7 @@ export class Classifier {
 
   static load(file: string): Classifier {
     const model = JSON.parse(fs.readFileSync(file, 'utf8')) as ModelFile;
-    if (model.format !== 1) throw new Error(`Unsupported model format in ${file}`);
+    if (model.format !== MODEL_FORMAT) throw new Error(`Unsupported model format ${String(model.format)} in ${file}`);
     return new Classifier(model);
   }
 }

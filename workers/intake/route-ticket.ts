@@ -2,16 +2,16 @@ import { DISPATCH_CENTRE, type Catalogue } from '../../data/catalogue';
 import { VersionConflictError } from '../../data/store/errors';
 import type { TicketStore } from '../../data/store/types';
 import type { Routing, Ticket } from '../../data/tickets/ticket';
-import type { Classifier } from '../classifier/model';
+import type { DepartmentClassifier } from '../classifier/model';
 import { jobId, type Queues } from '../queues';
 
 export interface RouteDeps {
   store: TicketStore;
   queues: Queues;
-  classifier: Classifier;
+  classifier: DepartmentClassifier;
   catalogue: Catalogue;
-  /** Below this confidence the ticket goes to the dispatch centre (人工派单). */
-  threshold: number;
+  /** Below this confidence the ticket goes to the dispatch centre (人工派单). Unset: the model's recommended threshold. */
+  threshold?: number;
   now?: () => Date;
 }
 
@@ -31,6 +31,7 @@ export function decideRouting(
     candidates: prediction.candidates,
     modelVersion,
     routedAt: at.toISOString(),
+    by: 'classifier',
   };
 }
 
@@ -45,7 +46,8 @@ export async function routeTicket(ticketId: string, deps: RouteDeps): Promise<Ti
   while (ticket.state === 'received') {
     const at = (deps.now ?? (() => new Date()))();
     const prediction = deps.classifier.predict(`${ticket.description}\n${ticket.location}`);
-    const routing = decideRouting(prediction, deps.catalogue, deps.threshold, deps.classifier.version, at);
+    const threshold = deps.threshold ?? deps.classifier.recommendedThreshold;
+    const routing = decideRouting(prediction, deps.catalogue, threshold, deps.classifier.version, at);
     try {
       ticket = await deps.store.updateTicket(ticket.id, ticket.version, { state: 'dispatched', routing }, {
         at: at.toISOString(),
@@ -53,7 +55,7 @@ export async function routeTicket(ticketId: string, deps: RouteDeps): Promise<Ti
         action: routing.department ? 'dispatched' : 'sent-to-dispatch-centre',
         from: 'received',
         to: 'dispatched',
-        reason: routing.department ? undefined : `置信度 ${routing.confidence} 低于阈值 ${deps.threshold}`,
+        reason: routing.department ? undefined : `置信度 ${routing.confidence} 低于阈值 ${threshold}`,
         data: { queue: routing.queue, confidence: routing.confidence, candidates: routing.candidates },
       });
     } catch (err) {

@@ -1,0 +1,21 @@
+import { benchClassifier } from './classifier';
+import { printTable, type BenchResult } from './report';
+
+/** `npm run bench`: runs every benchmark in one process, one after the other, and prints a summary table. */
+async function main(): Promise<void> {
+  const results: BenchResult[] = [];
+  const suites: [string, () => Promise<BenchResult[]>][] = [['classifier', benchClassifier]];
+  for (const [name, run] of suites) {
+    process.stdout.write(`running ${name}…\n`);
+    const r = await run();
+    results.push(...r);
+  }
+  console.log('');
+  printTable(results);
+  if (results.some((r) => r.ok === false)) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
