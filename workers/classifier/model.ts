@@ -40,6 +40,8 @@ export interface ModelFile {
   corrections: number;
   /** The lowest confidence at which out-of-fold predictions on the training data were right at least 97% of the time. */
   recommendedThreshold: number;
+  /** Probability of 'urgent' from which a message is called urgent (rules can also call it urgent). */
+  urgentCutoff: number;
   department: BayesParams;
   type: BayesParams;
   urgent: BayesParams;
@@ -97,17 +99,42 @@ interface HeadResult {
   params: BayesParams;
   /** Out-of-fold (confidence, correct) pairs. */
   oof: { confidence: number; correct: boolean }[];
+  /** Out-of-fold probability of each label, with the true label. */
+  oofProbabilities: { p: Map<string, number>; label: string }[];
 }
 
 /** Fits a head's temperature on out-of-fold scores, then trains it on all the given documents. */
 function trainHead(docs: TrainingDoc[], options: BayesOptions, folds: number): HeadResult {
   const scored = outOfFoldScores(docs, options, folds);
   const calibration = fitCalibration(scored);
-  const oof = scored.map((s) => {
-    const top = calibrated(s, calibration)[0];
-    return { confidence: top.probability, correct: top.label === s.label };
-  });
-  return { params: { ...trainBayes(docs, options), ...calibration }, oof };
+  const probabilities = scored.map((s) => ({ ranked: calibrated(s, calibration), label: s.label }));
+  const oof = probabilities.map(({ ranked, label }) => ({ confidence: ranked[0].probability, correct: ranked[0].label === label }));
+  const oofProbabilities = probabilities.map(({ ranked, label }) => ({ p: new Map(ranked.map((r) => [r.label, r.probability])), label }));
+  return { params: { ...trainBayes(docs, options), ...calibration }, oof, oofProbabilities };
+}
+
+/**
+ * The probability above which a message is called urgent: the one maximizing F-beta (beta 1.5, recall weighing more than
+ * precision) on out-of-fold predictions, since missing an urgent matter (a gas smell, an old person alone without
+ * heating) costs more than a false alarm, while too many false alarms would crowd out the real ones.
+ */
+export function urgentCutoff(oof: { p: Map<string, number>; label: string }[]): number {
+  const b2 = 2.25;
+  let best = { cutoff: 0.5, f: -1 };
+  for (let cutoff = 0.05; cutoff < 0.96; cutoff += 0.05) {
+    let tp = 0;
+    let fp = 0;
+    let fn = 0;
+    for (const d of oof) {
+      const says = (d.p.get('urgent') ?? 0) >= cutoff;
+      if (says && d.label === 'urgent') tp++;
+      else if (says) fp++;
+      else if (d.label === 'urgent') fn++;
+    }
+    const f = tp === 0 ? 0 : ((1 + b2) * tp) / ((1 + b2) * tp + b2 * fn + fp);
+    if (f > best.f) best = { cutoff: Math.round(cutoff * 100) / 100, f };
+  }
+  return best.cutoff;
 }
 
 /** Trains the three models (department, type, urgency) from examples. Deterministic for the same examples. */
@@ -130,6 +157,7 @@ export function trainModel(examples: Example[], options: TrainOptions = {}): Mod
     trainingExamples: examples.length,
     corrections: options.corrections ?? 0,
     recommendedThreshold: round(thresholdForPrecision(department.oof, TARGET_PRECISION)),
+    urgentCutoff: urgentCutoff(urgent.oofProbabilities),
     department: department.params,
     type: type.params,
     urgent: urgent.params,
@@ -168,7 +196,7 @@ export class Classifier implements DepartmentClassifier {
       candidates: departments.slice(0, 3).map((d) => ({ department: d.label, confidence: round(d.probability) })),
       type: typeLabel && isTicketType(typeLabel) ? typeLabel : '投诉',
       typeConfidence: round(types[0]?.probability ?? 0),
-      urgent: urgentP >= 0.5 || ruleSaysUrgent(text),
+      urgent: urgentP >= this.model.urgentCutoff || ruleSaysUrgent(text),
     };
   }
 
