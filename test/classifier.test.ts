@@ -24,6 +24,12 @@ describe('tokenizer', () => {
     expect(tokens).not.toContain('w:我的');
   });
 
+  it('drops house addresses but keeps words that merely contain 路 or 小区', () => {
+    const tokens = tokenize('幸福路88号楼下路灯不亮，锦绣花园3栋小区物业不管');
+    expect(tokens.some((t) => t.includes('幸福') || t.includes('锦绣'))).toBe(false);
+    expect(tokens).toEqual(expect.arrayContaining(['b:路灯', 'w:小区', 'w:物业']));
+  });
+
   it('reads full-width and half-width text alike', () => {
     expect(tokenize('ＡＢＣ公司拖欠工资')).toEqual(tokenize('abc公司拖欠工资'));
   });

@@ -167,6 +167,7 @@ describe('retraining', () => {
       const schedulers = await retrain.queue.getJobSchedulers();
       expect(schedulers).toEqual([expect.objectContaining({ key: RETRAIN_SCHEDULER_ID, pattern: '30 2 * * *', tz: 'Asia/Shanghai' })]);
       expect(await retrain.queue.getDelayedCount()).toBe(1);
+      expect(await retrain.queue.getGlobalConcurrency()).toBe(1);
 
       fs.rmSync(modelPaths(s.config.dataDir).model);
       const { result } = await requestRetrain(s.redis, s.config.queuePrefix, { force: true, waitMs: 150_000 });

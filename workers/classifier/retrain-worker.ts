@@ -46,6 +46,8 @@ export interface RetrainWorker {
 /** Starts the retraining worker and keeps its schedule (a BullMQ job scheduler) in line with the configuration. */
 export async function startRetrainWorker(deps: RetrainWorkerDeps): Promise<RetrainWorker> {
   const queue = new Queue<RetrainJob, RetrainResult>(QUEUE.classifier, { connection: deps.connection, prefix: deps.prefix });
+  // One retraining at a time across every worker process of the deployment (two would race to replace the model).
+  await queue.setGlobalConcurrency(1);
   if (deps.cron) {
     await queue.upsertJobScheduler(
       RETRAIN_SCHEDULER_ID,

@@ -29,12 +29,21 @@ const STOP_WORDS = new Set(
 const CJK = /[\u4e00-\u9fff]/;
 const SPLIT = /[^\u4e00-\u9fffA-Za-z]+/;
 
-/** Normalizes width and case, and removes phone numbers, ID numbers and other digits. */
+// House addresses say where, not what: "幸福路88号", "锦绣花园3栋" would otherwise tie a street's name to whichever
+// unit's training messages happened to mention it. Only the forms with a house or building number are removed, so
+// "路灯", "小区物业" and the like stay.
+const NUMERAL = '(?:\\d+|[一二三四五六七八九十百零〇]+)';
+const STREET_ADDRESS = new RegExp(`[\\u4e00-\\u9fff]{2,4}(?:路|街|大道|大街|巷|弄|胡同)${NUMERAL}号院?`, 'g');
+const ESTATE_ADDRESS = new RegExp(`[\\u4e00-\\u9fff]{2,4}(?:小区|花园|家园|新村|公寓|苑|府)(?=${NUMERAL}(?:栋|号楼|幢|期|单元))`, 'g');
+
+/** Normalizes width and case, and removes house addresses, phone numbers, ID numbers and other digits. */
 export function normalize(text: string): string {
   return text
     .slice(0, MAX_CHARS)
     .normalize('NFKC')
     .toLowerCase()
+    .replace(STREET_ADDRESS, ' ')
+    .replace(ESTATE_ADDRESS, ' ')
     .replace(/\d+/g, ' ');
 }
 
