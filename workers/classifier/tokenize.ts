@@ -2,9 +2,10 @@ import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict';
 
 /**
- * Chinese tokens for the classifier and the knowledge base: jieba words without stop words, plus character
- * bigrams (robust to typos, homophones and words jieba cuts badly). Numbers, phone numbers and Latin noise are
- * dropped so that they cannot dominate; long input is cut into short chunks first so segmentation stays linear.
+ * Chinese tokens for the classifier and the knowledge base: jieba words without stop words, plus character bigrams
+ * and single characters (robust to typos, homophones and words jieba cuts badly). House addresses, numbers, phone
+ * numbers and Latin noise are dropped so that they cannot dominate; long input is cut into short chunks first so
+ * segmentation stays linear.
  */
 
 let jieba: Jieba | undefined;
@@ -25,6 +26,9 @@ const STOP_WORDS = new Set(
     '为 以 被 由 所 得 地 过 来 里 中 下 后 前 个 位 次 点 元 年 月 日 号 多 少 些 您好 你好 谢谢 麻烦 一定 希望 能否 是否'
   ).split(/\s+/),
 );
+
+/** Characters too common to say anything on their own. */
+const STOP_CHARS = new Set('的了是我在有和就不也都人一上这那他她它们吗呢吧啊呀么你您个还又把被给让请'.split(''));
 
 const CJK = /[\u4e00-\u9fff]/;
 const SPLIT = /[^\u4e00-\u9fffA-Za-z]+/;
@@ -47,7 +51,10 @@ export function normalize(text: string): string {
     .replace(/\d+/g, ' ');
 }
 
-/** Tokens of a message: words (w:) and character bigrams (b:). Deterministic and linear in the input length. */
+/**
+ * Tokens of a message: words (w:), character bigrams (b:) and single characters (u:, which catch a typo'd word's
+ * surviving half). Deterministic and linear in the input length.
+ */
 export function tokenize(text: string): string[] {
   const tokens: string[] = [];
   for (const piece of normalize(text).split(SPLIT)) {
@@ -63,6 +70,7 @@ export function tokenize(text: string): string[] {
       }
       // Bigrams run across the chunk boundary (CHUNK + 1 characters), so cutting loses none.
       for (let j = 0; j + 1 < chunk.length && j < CHUNK; j++) tokens.push('b:' + chunk[j] + chunk[j + 1]);
+      for (let j = 0; j < chunk.length && j < CHUNK; j++) if (!STOP_CHARS.has(chunk[j])) tokens.push('u:' + chunk[j]);
     }
   }
   return tokens;
