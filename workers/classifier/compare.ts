@@ -133,6 +133,11 @@ export async function* compareApproaches(train: Example[], heldout: Example[], o
     const r = bayesRanker(bigrams, { scoring: 'complement', alpha: 1 });
     return (tokens) => r(tokens.filter((t) => t.startsWith('b:')));
   }, heldout);
+  yield measure('  complement, words + bigrams (no single characters)', () => {
+    const keep = (t: string) => !t.startsWith('u:');
+    const r = bayesRanker(docs.map((d) => ({ ...d, tokens: d.tokens.filter(keep) })), { scoring: 'complement', alpha: 1 });
+    return (tokens) => r(tokens.filter(keep));
+  }, heldout);
   yield measure('combination: words model + bigrams model, averaged', () => splitFeatureEnsemble(docs), heldout);
   if (options.naturalLr) {
     const k = options.lrFeaturesPerUnit ?? 10;
