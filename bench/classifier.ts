@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Catalogue } from '../data/catalogue';
 import { loadCorpus } from '../workers/classifier/corpus';
-import { Classifier, trainModel } from '../workers/classifier/model';
+import { catalogueScope, Classifier, trainModel } from '../workers/classifier/model';
 import { tokenize } from '../workers/classifier/tokenize';
 import { percentile, rssMb, type BenchResult } from './report';
 
@@ -18,7 +18,7 @@ export async function benchClassifier(): Promise<BenchResult[]> {
   const rssBefore = rssMb();
 
   const t0 = process.hrtime.bigint();
-  const model = trainModel(corpus.train);
+  const model = trainModel(corpus.train, { scope: catalogueScope(catalogue) });
   const trainS = Number(process.hrtime.bigint() - t0) / 1e9;
 
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hotline-bench-')), 'classifier.json');

@@ -6,7 +6,7 @@ import { projectRoot } from '../bot/config';
 import { Catalogue, DISPATCH_CENTRE } from '../data/catalogue';
 import { loadCorpus } from '../workers/classifier/corpus';
 import { evaluate, thresholdForPrecision } from '../workers/classifier/evaluate';
-import { Classifier, modelVersionFor, TARGET_PRECISION } from '../workers/classifier/model';
+import { catalogueScope, Classifier, modelVersionFor, TARGET_PRECISION, trainModel } from '../workers/classifier/model';
 import { BayesScorer, trainBayes } from '../workers/classifier/naive-bayes';
 import { MAX_CHARS, tokenize } from '../workers/classifier/tokenize';
 import { decideRouting } from '../workers/intake/route-ticket';
@@ -101,12 +101,12 @@ describe('the trained department classifier', () => {
   });
 
   it('is at least as good on the held-out split as the figures reached so far, and right 97% of the time above its threshold', () => {
-    // Issue 3 targets top-1 >= 0.90 and top-3 >= 0.98; reached so far: 0.870 and 0.977 (see the README). These floors
+    // Issue 3 targets top-1 >= 0.90 and top-3 >= 0.98; reached so far: 0.877 and 0.979 (see the README). These floors
     // catch a regression; raise them as the corpus grows.
     const e = evaluate(classifier, corpus.heldout, classifier.recommendedThreshold);
     expect(e.examples).toBeGreaterThanOrEqual(15 * catalogue.codes().length);
-    expect(e.top1).toBeGreaterThanOrEqual(0.85);
-    expect(e.top3).toBeGreaterThanOrEqual(0.965);
+    expect(e.top1).toBeGreaterThanOrEqual(0.86);
+    expect(e.top3).toBeGreaterThanOrEqual(0.97);
     expect(e.macroF1).toBeGreaterThanOrEqual(0.85);
     expect(e.correctAboveThreshold).toBeGreaterThanOrEqual(TARGET_PRECISION);
     expect(e.typeAccuracy).toBeGreaterThanOrEqual(0.75);
@@ -147,8 +147,25 @@ describe('the trained department classifier', () => {
     classifier.save(file);
     const loaded = Classifier.load(file);
     fs.rmSync(dir, { recursive: true, force: true });
-    expect(loaded.version).toBe(modelVersionFor(corpus.train));
+    expect(loaded.version).toBe(modelVersionFor(corpus.train, catalogueScope(catalogue)));
     for (const e of corpus.heldout.slice(0, 30)) expect(loaded.predict(e.text)).toEqual(classifier.predict(e.text));
+  });
+});
+
+describe('the catalogue scope', () => {
+  it('teaches the department model what the catalogue says a unit handles, so editing the catalogue changes routing', () => {
+    const units = ['transport', 'traffic-police', 'public-security'];
+    const examples = corpus.train.filter((e) => units.includes(e.department));
+    const text = '想问一下无人机航拍备案在哪里办';
+    const without = new Classifier(trainModel(examples, { folds: 2 }));
+    const edited = catalogueScope(catalogue)
+      .filter((s) => units.includes(s.department))
+      .map((s) => (s.department === 'transport' ? { ...s, phrases: [...s.phrases, '无人机航拍备案'] } : s));
+    const withScope = new Classifier(trainModel(examples, { folds: 2, scope: edited }));
+    expect(withScope.predict(text).department).toBe('transport');
+    expect(withScope.version).not.toBe(without.version);
+    const p = (c: Classifier) => c.predict(text).candidates.find((x) => x.department === 'transport')?.confidence ?? 0;
+    expect(p(withScope)).toBeGreaterThan(p(without));
   });
 });
 

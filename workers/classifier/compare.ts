@@ -1,6 +1,6 @@
 import type { Example } from './corpus';
 import { evaluate } from './evaluate';
-import type { Prediction } from './model';
+import { SCOPE_WEIGHT, type CatalogueScope, type Prediction } from './model';
 import { BayesScorer, fitCalibration, outOfFoldScores, trainBayes, trainNaturalBayes, type BayesOptions, type TrainingDoc } from './naive-bayes';
 import { tokenize } from './tokenize';
 
@@ -115,14 +115,22 @@ function naturalLogisticRegression(docs: TrainingDoc[], perUnit: number): Ranker
 }
 
 /** Trains and measures each approach on the same split, yielding results as they come. */
-export async function* compareApproaches(train: Example[], heldout: Example[], options: { naturalLr?: boolean; lrFeaturesPerUnit?: number } = {}): AsyncGenerator<ApproachResult> {
+export async function* compareApproaches(
+  train: Example[],
+  heldout: Example[],
+  options: { naturalLr?: boolean; lrFeaturesPerUnit?: number; scope?: CatalogueScope } = {},
+): AsyncGenerator<ApproachResult> {
   const docs = train.map((e) => ({ tokens: tokenize(e.text), label: e.department }));
+  const scopeDocs = (options.scope ?? []).flatMap((s) =>
+    s.phrases.flatMap((p) => Array.from({ length: SCOPE_WEIGHT }, () => ({ tokens: tokenize(p), label: s.department }))),
+  );
   yield measure('natural BayesClassifier, its own scoring', () => {
     const { inner } = trainNaturalBayes(docs);
     return (tokens) => inner.getClassifications(tokens).map((c) => c.label);
   }, heldout);
   yield measure('natural Bayes counts, multinomial in log space', () => bayesRanker(docs, { scoring: 'multinomial', alpha: 1 }), heldout);
-  yield measure('natural Bayes counts, complement (deployed)', () => bayesRanker(docs, { scoring: 'complement', alpha: 1 }), heldout);
+  yield measure('natural Bayes counts, complement + catalogue scope (deployed)', () => bayesRanker([...docs, ...scopeDocs], { scoring: 'complement', alpha: 1 }), heldout);
+  yield measure('  complement, without the catalogue scope', () => bayesRanker(docs, { scoring: 'complement', alpha: 1 }), heldout);
   const words = docs.map((d) => ({ ...d, tokens: d.tokens.filter((t) => t.startsWith('w:')) }));
   const bigrams = docs.map((d) => ({ ...d, tokens: d.tokens.filter((t) => t.startsWith('b:')) }));
   yield measure('  complement, jieba words only', () => {

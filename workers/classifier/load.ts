@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Catalogue } from '../../data/catalogue';
 import type { Correction } from '../../data/store/types';
 import { loadCorpus, type Corpus, type Example } from './corpus';
-import { Classifier, corpusVersionFor, MODEL_FORMAT, trainModel } from './model';
+import { catalogueScope, Classifier, corpusVersionFor, MODEL_FORMAT, trainModel } from './model';
 
 /** Where a deployment keeps its classifier: the model the service loads, and what retraining did. */
 export function modelPaths(dataDir: string) {
@@ -28,10 +28,17 @@ export function correctionExamples(corrections: Correction[], catalogue: Catalog
     .map((c) => ({ text: c.text, type: c.type, urgent: c.urgent, enterprise: c.enterprise, department: c.department }));
 }
 
-/** Everything the next model learns from: the corpus's training split, then the dispatchers' corrections. */
+/** Everything the next model learns from: the corpus's training split, the dispatchers' corrections, the catalogue's scope. */
 export function trainingSet(catalogue: Catalogue, corrections: Correction[], corpus: Corpus = loadCorpus(catalogue.codes())) {
   const fromCorrections = correctionExamples(corrections, catalogue);
-  return { corpus, examples: [...corpus.train, ...fromCorrections], corrections: fromCorrections.length, corpusVersion: corpusVersionFor(corpus.train) };
+  const scope = catalogueScope(catalogue);
+  return {
+    corpus,
+    examples: [...corpus.train, ...fromCorrections],
+    corrections: fromCorrections.length,
+    scope,
+    corpusVersion: corpusVersionFor(corpus.train, scope),
+  };
 }
 
 /** Reads a model file; null when it is missing, unreadable or of another format. */
@@ -59,7 +66,7 @@ export function loadOrTrainClassifier(
   const loaded = readModel(file);
   if (loaded && loaded.model.corpusVersion === set.corpusVersion) return loaded;
   options.log?.(`training the classifier on ${set.examples.length} examples (${set.corrections} from corrections)`);
-  const classifier = new Classifier(trainModel(set.examples, { corrections: set.corrections, corpusVersion: set.corpusVersion }));
+  const classifier = new Classifier(trainModel(set.examples, { corrections: set.corrections, corpusVersion: set.corpusVersion, scope: set.scope }));
   classifier.save(file);
   return classifier;
 }

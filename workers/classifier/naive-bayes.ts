@@ -248,11 +248,11 @@ export interface ScoredDoc {
   label: string;
 }
 
-/** Out-of-fold scores of every document: k models, each trained without one fold and scoring it. */
-export function outOfFoldScores(docs: TrainingDoc[], options: BayesOptions, folds = 5): ScoredDoc[] {
+/** Out-of-fold scores of every document: k models, each trained without one fold (plus `always`) and scoring it. */
+export function outOfFoldScores(docs: TrainingDoc[], options: BayesOptions, folds = 5, always: TrainingDoc[] = []): ScoredDoc[] {
   const out: ScoredDoc[] = [];
   for (let f = 0; f < folds; f++) {
-    const scorer = new BayesScorer(trainBayes(docs.filter((_, i) => i % folds !== f), options));
+    const scorer = new BayesScorer(trainBayes([...docs.filter((_, i) => i % folds !== f), ...always], options));
     docs.forEach((d, i) => {
       if (i % folds === f) out.push({ labels: scorer.params.labels, ...scorer.rawScores(d.tokens), label: d.label });
     });

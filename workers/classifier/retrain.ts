@@ -62,11 +62,11 @@ export async function retrainClassifier(o: RetrainOptions): Promise<RetrainResul
   const at = new Date().toISOString();
   const current = deployed ? score(deployed, set.corpus.heldout) : null;
   let result: RetrainResult;
-  if (deployed && !o.force && deployed.version === modelVersionFor(set.examples)) {
+  if (deployed && !o.force && deployed.version === modelVersionFor(set.examples, set.scope)) {
     result = { deployed: false, reason: 'unchanged', candidate: null, current, trainMs: 0, at };
   } else {
     const started = Date.now();
-    const candidate = new Classifier(trainModel(set.examples, { corrections: set.corrections, corpusVersion: set.corpusVersion, onProgress: o.onProgress }));
+    const candidate = new Classifier(trainModel(set.examples, { corrections: set.corrections, corpusVersion: set.corpusVersion, scope: set.scope, onProgress: o.onProgress }));
     const trainMs = Date.now() - started;
     const cand = score(candidate, set.corpus.heldout);
     if (!current || notWorse(cand, current)) {

@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from '../../../bot/config';
 import { Catalogue } from '../../../data/catalogue';
 import { loadCorpus, type Example } from '../corpus';
 import { evaluate, type Evaluation } from '../evaluate';
-import { Classifier, trainModel } from '../model';
+import { catalogueScope, Classifier, trainModel } from '../model';
 import { compareApproaches } from '../compare';
 
 /**
@@ -16,16 +16,16 @@ async function main(argv: string[]): Promise<void> {
   const catalogue = Catalogue.load();
   const corpus = loadCorpus(catalogue.codes());
   const started = Date.now();
-  const classifier = new Classifier(trainModel(corpus.train));
+  const classifier = new Classifier(trainModel(corpus.train, { scope: catalogueScope(catalogue) }));
   const trainS = (Date.now() - started) / 1000;
   const threshold = config.classifierThreshold ?? classifier.recommendedThreshold;
   const e = evaluate(classifier, corpus.heldout, threshold);
   print(e, catalogue, { train: corpus.train.length, trainS, recommended: classifier.recommendedThreshold, configured: config.classifierThreshold });
   if (argv.includes('--compare') || argv.includes('--natural-lr')) {
     console.log('\nApproaches compared on the same split (department only):');
-    console.log(pad('approach', 58) + pad('top-1', 8) + pad('top-3', 8) + pad('macro-F1', 10) + pad('train s', 9) + 'ms/msg');
-    for await (const r of compareApproaches(corpus.train, corpus.heldout, { naturalLr: argv.includes('--natural-lr') })) {
-      console.log(pad(r.name, 58) + pad(r.top1.toFixed(3), 8) + pad(r.top3.toFixed(3), 8) + pad(r.macroF1.toFixed(3), 10) + pad(r.trainS.toFixed(1), 9) + r.msPerMessage.toFixed(3));
+    console.log(pad('approach', 64) + pad('top-1', 8) + pad('top-3', 8) + pad('macro-F1', 10) + pad('train s', 9) + 'ms/msg');
+    for await (const r of compareApproaches(corpus.train, corpus.heldout, { naturalLr: argv.includes('--natural-lr'), scope: catalogueScope(catalogue) })) {
+      console.log(pad(r.name, 64) + pad(r.top1.toFixed(3), 8) + pad(r.top3.toFixed(3), 8) + pad(r.macroF1.toFixed(3), 10) + pad(r.trainS.toFixed(1), 9) + r.msPerMessage.toFixed(3));
     }
   }
 }

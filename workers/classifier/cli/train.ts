@@ -38,6 +38,7 @@ async function main(argv: string[]): Promise<void> {
   const model = trainModel(set.examples, {
     corrections: set.corrections,
     corpusVersion: set.corpusVersion,
+    scope: set.scope,
     onProgress: (step) => console.log(`  [${((Date.now() - started) / 1000).toFixed(1)} s] ${step}…`),
   });
   const classifier = new Classifier(model);
