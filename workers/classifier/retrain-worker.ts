@@ -61,7 +61,7 @@ export async function startRetrainWorker(deps: RetrainWorkerDeps): Promise<Retra
     connection: deps.connection,
     prefix: deps.prefix,
     concurrency: 1,
-    workerForkOptions: { env: { ...process.env, DATA_DIR: deps.dataDir } } as never,
+    workerForkOptions: { env: { ...process.env, DATA_DIR: deps.dataDir } },
   });
   worker.on('completed', (job: Job<RetrainJob, RetrainResult>, result: RetrainResult) => {
     deps.log.info(
