@@ -101,7 +101,7 @@ describe('the trained department classifier', () => {
   });
 
   it('is at least as good on the held-out split as the figures reached so far, and right 97% of the time above its threshold', () => {
-    // Issue 3 targets top-1 >= 0.90 and top-3 >= 0.98; reached so far: 0.875 and 0.975 (see the README). These floors
+    // Issue 3 targets top-1 >= 0.90 and top-3 >= 0.98; reached so far: 0.870 and 0.975 (see the README). These floors
     // catch a regression; raise them as the corpus grows.
     const e = evaluate(classifier, corpus.heldout, classifier.recommendedThreshold);
     expect(e.examples).toBeGreaterThanOrEqual(15 * catalogue.codes().length);
