@@ -51,6 +51,10 @@ const schema = z.object({
     .pipe(z.number().min(0).max(1).optional()),
   /** When the classifier retrains on the corpus and the dispatchers' corrections (cron, Asia/Shanghai); "off" disables. */
   CLASSIFIER_RETRAIN_CRON: z.string().default('30 2 * * *'),
+  /** This deployment's time limits (办理时限), instead of data/time-limits.json. */
+  TIME_LIMITS_FILE: optionalString,
+  /** This deployment's working-day calendar corrections (regional holidays, a year not yet published), instead of data/calendar-overrides.json. */
+  CALENDAR_OVERRIDES_FILE: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -70,6 +74,8 @@ export interface Config {
   classifierRetrainCron: string | null;
   logLevel: string;
   root: string;
+  timeLimitsFile?: string;
+  calendarOverridesFile?: string;
 }
 
 export class ConfigError extends Error {
@@ -103,5 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     classifierRetrainCron: e.CLASSIFIER_RETRAIN_CRON.trim() === '' || e.CLASSIFIER_RETRAIN_CRON.trim() === 'off' ? null : e.CLASSIFIER_RETRAIN_CRON.trim(),
     logLevel: e.LOG_LEVEL,
     root,
+    timeLimitsFile: e.TIME_LIMITS_FILE && path.resolve(root, e.TIME_LIMITS_FILE),
+    calendarOverridesFile: e.CALENDAR_OVERRIDES_FILE && path.resolve(root, e.CALENDAR_OVERRIDES_FILE),
   };
 }

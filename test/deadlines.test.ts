@@ -63,3 +63,35 @@ describe('deadlines', () => {
     expect(formatDeadlineZh('2026-11-22T01:30:00+08:00')).toBe('2026年11月22日（星期日）1时30分');
   });
 });
+
+describe('npm run deadline', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const cli = require('node:path').join(__dirname, '..', 'dist', 'data', 'calendar', 'cli.js');
+  const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+
+  it('prints the acknowledge and reply deadlines, one per line, with their offset', () => {
+    const r = run('--received', '2026-09-30T10:00:00+08:00', '--type', '投诉');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('ack 2026-10-08T23:59:59+08:00\nreply 2026-10-20T23:59:59+08:00\n');
+    expect(run('--received', '2026-02-13T10:00', '--type', 'consultation').stdout).toBe('ack 2026-02-14T23:59:59+08:00\nreply 2026-02-24T23:59:59+08:00\n');
+  });
+
+  it('urgent, enterprise and provisional', () => {
+    expect(run('--received', '2026-11-21T23:00:00+08:00', '--type', '求助', '--urgent').stdout).toBe('ack 2026-11-22T01:00:00+08:00\nreply 2026-11-22T23:00:00+08:00\n');
+    expect(run('--received', '2026-11-23T16:50:00+08:00', '--type', '投诉', '--enterprise').stdout).toBe(
+      'ack 2026-11-24T09:20:00+08:00\nreply 2026-11-26T23:59:59+08:00\nresolve 2026-12-14T23:59:59+08:00\n',
+    );
+    expect(run('--received', '2026-12-28T10:00:00+08:00', '--type', '投诉').stdout).toBe('ack 2026-12-29T23:59:59+08:00\nreply 2027-01-11T23:59:59+08:00\nprovisional\n');
+  });
+
+  it('bad input: a clear message in Chinese and exit code 2', () => {
+    for (const args of [['--received', 'yesterday', '--type', '投诉'], ['--received', '2026-11-23T10:00', '--type', '吐槽'], ['--type', '投诉'], ['--received', '2026-11-23', '--type', '投诉', '--fast']]) {
+      const r = run(...args);
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/[\u4e00-\u9fff]/);
+    }
+  });
+});

@@ -160,6 +160,42 @@ function storeContract(factory: StoreFactory) {
     ]);
     expect(all[1]).toEqual({ ...base, ticketId: 'C1', department: 'urban-management', previousDepartment: 'housing-construction', source: 'redispatch', at: '2026-11-22T04:00:00.000Z' });
   });
+
+  it('pages through tickets in (receivedAt, id) order without gaps or repeats', async () => {
+    const receivedAt = '2026-10-01T01:00:00.000Z';
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) made.push((await store.createTicket(newTicket({ receivedAt: i < 3 ? receivedAt : '2026-10-01T02:00:00.000Z' }), receivedEvent())).ticket.id);
+    const seen: string[] = [];
+    let after: { receivedAt: string; id: string } | undefined;
+    for (;;) {
+      const page = await store.listTickets({ receivedBefore: '2026-10-02T00:00:00.000Z', after, limit: 2 });
+      if (!page.length) break;
+      seen.push(...page.map((t) => t.id));
+      after = { receivedAt: page.at(-1)!.receivedAt, id: page.at(-1)!.id };
+    }
+    expect(seen.filter((id) => made.includes(id))).toEqual(made);
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
+  it('removes a field patched to undefined (a ticket no longer waiting)', async () => {
+    const { ticket } = await store.createTicket(newTicket(), receivedEvent());
+    const waiting = await store.updateTicket(ticket.id, 1, { waiting: { since: '2026-11-22T03:00:00.000Z', by: { id: 'd', role: 'dispatcher' }, reason: '等待补充材料' } }, event('waiting'));
+    expect(waiting.waiting?.reason).toBe('等待补充材料');
+    const resumed = await store.updateTicket(ticket.id, 2, { waiting: undefined }, event('resumed'));
+    expect(resumed.waiting).toBeUndefined();
+    expect((await store.getTicket(ticket.id))!.waiting).toBeUndefined();
+  });
+
+  it('keeps each notification once per key, newest first, by audience, unit and ticket', async () => {
+    const n = { ticketId: 'N1', audience: 'department' as const, department: 'water-supply', level: 'yellow', text: '【黄灯预警】' };
+    expect(await store.saveNotification({ ...n, key: 'N1.a', at: '2026-11-22T02:00:00.000Z' })).toBe(true);
+    expect(await store.saveNotification({ ...n, key: 'N1.a', at: '2026-11-22T02:00:00.000Z' })).toBe(false);
+    expect(await store.saveNotification({ ...n, key: 'N1.b', at: '2026-11-22T03:00:00.000Z', audience: 'supervision', level: 'supervision' })).toBe(true);
+    expect((await store.listNotifications({ ticketId: 'N1' })).map((x) => x.key)).toEqual(['N1.b', 'N1.a']);
+    expect(await store.listNotifications({ audience: 'supervision', department: 'water-supply', ticketId: 'N1' })).toEqual([
+      { ...n, key: 'N1.b', at: '2026-11-22T03:00:00.000Z', audience: 'supervision', level: 'supervision' },
+    ]);
+  });
 }
 
 describe('embedded SQLite store', () => {

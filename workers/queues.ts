@@ -9,6 +9,8 @@ export const QUEUE = {
   notify: 'notify',
   /** Classifier retraining, scheduled and on demand. Job data: { trigger, force }. */
   classifier: 'classifier',
+  /** Wake-ups for tickets' warnings and escalations (one delayed job per open ticket). Job data: { ticketId, key }. */
+  timers: 'timers',
   /** A department's (or the dispatch centre's) ticket queue. Job data: { ticketId }. */
   department: (code: string) => `dept-${code}`,
 } as const;
@@ -34,6 +36,8 @@ export const jobId = {
   department: (ticketId: string) => `ticket-${ticketId}`,
   /** A ticket put in a queue again by the history event at position seq (改派). */
   redispatch: (ticketId: string, seq: number) => `ticket-${ticketId}-${seq}`,
+  /** A ticket put in a queue by any later history event at position seq (returned to the centre, reopened). */
+  event: (ticketId: string, seq: number) => `ticket-${ticketId}-${seq}`,
 };
 
 /** Completed jobs are kept a week so their ids keep deduplicating; failed ones a month for inspection. */

@@ -2,9 +2,12 @@ import type { Worker } from 'bullmq';
 import type { Services } from '../bot/services';
 import { startRetrainWorker, type RetrainWorker } from './classifier/retrain-worker';
 import { reconcileIntake, startIntakeWorker } from './intake/intake-worker';
+import { TicketTimers } from './timers/timers';
 
 export interface RunningWorkers {
   intake: Worker;
+  timers: TicketTimers;
+  timerWorker: Worker;
   retrain: RetrainWorker;
   close(): Promise<void>;
 }
@@ -12,9 +15,22 @@ export interface RunningWorkers {
 /** How often tickets stuck in 'received' (their enqueue failed, or Redis lost the job) are put back in the intake queue. */
 const RECONCILE_EVERY_MS = 60_000;
 
-/** Starts the intake worker and its reconciler, and the classifier's retraining worker and schedule. */
+/** How often every open ticket's timers are compared with Redis (also once at start). */
+const RECONCILE_TIMERS_EVERY_MS = 10 * 60_000;
+
+/** Starts the intake worker and its reconciler, the tickets' timers and their reconciler, and the classifier's retraining worker and schedule. */
 export async function startWorkers(s: Services): Promise<RunningWorkers> {
+  const timers = new TicketTimers({ store: s.store, queues: s.queues, calendar: s.calendar, limits: s.limits, catalogue: s.catalogue });
+  const timerWorker = timers.worker(s.redis, s.config.queuePrefix);
+  timerWorker.on('failed', (job, err) => s.log.error({ jobId: job?.id, err }, 'timer job failed'));
+  timerWorker.on('error', (err) => s.log.error({ err }, 'timer worker error'));
+  const reconcileTimers = () =>
+    timers
+      .reconcile()
+      .then((r) => r.overdue && s.log.info(r, 'timer reconciliation restored overdue timers'))
+      .catch((err) => s.log.warn({ err }, 'timer reconciliation failed'));
   const intake = startIntakeWorker({
+    timers,
     store: s.store,
     queues: s.queues,
     classifier: s.classifier,
@@ -38,13 +54,20 @@ export async function startWorkers(s: Services): Promise<RunningWorkers> {
     log: s.log,
   });
   void reconcile();
+  void reconcileTimers();
   const timer = setInterval(reconcile, RECONCILE_EVERY_MS);
   timer.unref();
+  const timerCheck = setInterval(reconcileTimers, RECONCILE_TIMERS_EVERY_MS);
+  timerCheck.unref();
   return {
     intake,
+    timers,
+    timerWorker,
     retrain,
     async close() {
       clearInterval(timer);
+      clearInterval(timerCheck);
+      await timerWorker.close();
       await intake.close();
       await retrain.close();
     },

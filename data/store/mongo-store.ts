@@ -4,7 +4,7 @@ import { Collection, Db, MongoClient, MongoServerError } from 'mongodb';
 import { dayKey, formatTicketNumber } from '../tickets/numbering';
 import type { NewTicket, NewTicketEvent, Ticket, TicketPatch } from '../tickets/ticket';
 import { StateConflictError, TicketNotFoundError, VersionConflictError } from './errors';
-import type { Correction, CreateResult, TicketQuery, TicketStore } from './types';
+import type { Correction, CreateResult, Notification, NotificationQuery, TicketQuery, TicketStore } from './types';
 
 export interface MongoStoreOptions {
   uri: string;
@@ -18,6 +18,7 @@ type TicketDoc = Omit<Ticket, 'id'> & { _id: string; queue?: string | null };
 interface CounterDoc { _id: string; value: number }
 interface StateDoc { _id: string; etag: string; doc: Record<string, unknown> }
 type CorrectionDoc = Omit<Correction, 'ticketId'> & { _id: string };
+type NotificationDoc = Omit<Notification, 'key'> & { _id: string };
 
 const DUPLICATE_KEY = 11000;
 
@@ -36,11 +37,13 @@ export class MongoStore implements TicketStore {
   private readonly tickets: Collection<TicketDoc>;
   private readonly counters: Collection<CounterDoc>;
   private readonly corrections: Collection<CorrectionDoc>;
+  private readonly notifications: Collection<NotificationDoc>;
 
   private constructor(private readonly client: MongoClient, db: Db, prefix: string) {
     this.tickets = db.collection<TicketDoc>(prefix + 'tickets');
     this.counters = db.collection<CounterDoc>(prefix + 'counters');
     this.corrections = db.collection<CorrectionDoc>(prefix + 'corrections');
+    this.notifications = db.collection<NotificationDoc>(prefix + 'notifications');
     this.botState = new MongoBotStorage(db.collection<StateDoc>(prefix + 'bot_state'));
   }
 
@@ -54,6 +57,8 @@ export class MongoStore implements TicketStore {
     await store.tickets.createIndex({ state: 1, receivedAt: 1 });
     await store.tickets.createIndex({ queue: 1, receivedAt: 1 });
     await store.corrections.createIndex({ at: 1 });
+    await store.notifications.createIndex({ audience: 1, department: 1, at: -1 });
+    await store.notifications.createIndex({ ticketId: 1, at: -1 });
     return store;
   }
 
@@ -94,12 +99,18 @@ export class MongoStore implements TicketStore {
   }
 
   async updateTicket(id: string, expectedVersion: number, patch: TicketPatch, event: NewTicketEvent): Promise<Ticket> {
-    const set: Record<string, unknown> = { ...patch, version: expectedVersion + 1 };
+    const set: Record<string, unknown> = { version: expectedVersion + 1 };
+    const unset: Record<string, ''> = {};
+    // A field patched to undefined is removed (as JSON.stringify drops it in the embedded store).
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === undefined) unset[k] = '';
+      else set[k] = v;
+    }
     if (patch.routing) set.queue = patch.routing.queue;
     // history.length === version always holds, so the new event's position is expectedVersion + 1.
     const updated = await this.tickets.findOneAndUpdate(
       { _id: id, version: expectedVersion },
-      { $set: set, $push: { history: { ...event, seq: expectedVersion + 1 } } },
+      { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}), $push: { history: { ...event, seq: expectedVersion + 1 } } },
       { returnDocument: 'after' },
     );
     if (updated) return toTicket(updated);
@@ -117,6 +128,10 @@ export class MongoStore implements TicketStore {
     if (query.state?.length) filter.state = { $in: query.state };
     if (query.queue) filter.queue = query.queue;
     if (query.receivedBefore) filter.receivedAt = { $lt: query.receivedBefore };
+    if (query.after) {
+      const { receivedAt, id } = query.after;
+      filter.$or = [{ receivedAt: { $gt: receivedAt } }, { receivedAt, _id: { $gt: id } }];
+    }
     const docs = await this.tickets.find(filter).sort({ receivedAt: 1, _id: 1 }).limit(query.limit ?? 1000).toArray();
     return docs.map(toTicket);
   }
@@ -131,13 +146,28 @@ export class MongoStore implements TicketStore {
     return docs.map(({ _id, ...rest }) => ({ ticketId: _id, ...rest }));
   }
 
+  async saveNotification(n: Notification): Promise<boolean> {
+    const { key, ...rest } = n;
+    const r = await this.notifications.updateOne({ _id: key }, { $setOnInsert: rest }, { upsert: true });
+    return r.upsertedCount === 1;
+  }
+
+  async listNotifications(query: NotificationQuery): Promise<Notification[]> {
+    const filter: Record<string, unknown> = {};
+    if (query.audience) filter.audience = query.audience;
+    if (query.department) filter.department = query.department;
+    if (query.ticketId) filter.ticketId = query.ticketId;
+    const docs = await this.notifications.find(filter).sort({ at: -1, _id: 1 }).limit(query.limit ?? 200).toArray();
+    return docs.map(({ _id, ...rest }) => ({ key: _id, ...rest }));
+  }
+
   async ping(): Promise<void> {
     await this.client.db('admin').command({ ping: 1 });
   }
 
   /** Drops this store's collections: for tests only. */
   async dropAll(): Promise<void> {
-    for (const c of [this.tickets, this.counters, this.corrections, (this.botState as MongoBotStorage).collection]) {
+    for (const c of [this.tickets, this.counters, this.corrections, this.notifications, (this.botState as MongoBotStorage).collection]) {
       await c.drop().catch(() => undefined);
     }
   }

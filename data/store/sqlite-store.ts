@@ -6,7 +6,7 @@ import type { Storage, StoreItems } from 'botbuilder';
 import { dayKey, formatTicketNumber } from '../tickets/numbering';
 import type { NewTicket, NewTicketEvent, Ticket, TicketPatch } from '../tickets/ticket';
 import { StateConflictError, TicketNotFoundError, VersionConflictError } from './errors';
-import type { Correction, CreateResult, TicketQuery, TicketStore } from './types';
+import type { Correction, CreateResult, Notification, NotificationQuery, TicketQuery, TicketStore } from './types';
 
 export interface SqliteStoreOptions {
   /** Database file. Its folder is created when missing. */
@@ -30,6 +30,9 @@ CREATE INDEX IF NOT EXISTS tickets_queue_received ON tickets(queue, received_at)
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS bot_state (key TEXT PRIMARY KEY, etag TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS corrections (ticket_id TEXT PRIMARY KEY, at TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS notifications (key TEXT PRIMARY KEY, ticket_id TEXT NOT NULL, audience TEXT NOT NULL, department TEXT NOT NULL, at TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS notifications_audience ON notifications(audience, department, at);
+CREATE INDEX IF NOT EXISTS notifications_ticket ON notifications(ticket_id, at);
 `;
 
 /**
@@ -120,6 +123,10 @@ export class SqliteStore implements TicketStore {
       where.push('received_at < ?');
       params.push(query.receivedBefore);
     }
+    if (query.after) {
+      where.push('(received_at > ? OR (received_at = ? AND id > ?))');
+      params.push(query.after.receivedAt, query.after.receivedAt, query.after.id);
+    }
     const sql =
       'SELECT doc FROM tickets' +
       (where.length ? ' WHERE ' + where.join(' AND ') : '') +
@@ -137,6 +144,35 @@ export class SqliteStore implements TicketStore {
 
   async listCorrections(): Promise<Correction[]> {
     const rows = this.db.prepare('SELECT doc FROM corrections ORDER BY at, ticket_id').all() as { doc: string }[];
+    return rows.map((r) => JSON.parse(r.doc));
+  }
+
+  async saveNotification(n: Notification): Promise<boolean> {
+    const r = this.db
+      .prepare('INSERT INTO notifications(key, ticket_id, audience, department, at, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING')
+      .run(n.key, n.ticketId, n.audience, n.department, n.at, JSON.stringify(n));
+    return r.changes === 1;
+  }
+
+  async listNotifications(query: NotificationQuery): Promise<Notification[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.audience) {
+      where.push('audience = ?');
+      params.push(query.audience);
+    }
+    if (query.department) {
+      where.push('department = ?');
+      params.push(query.department);
+    }
+    if (query.ticketId) {
+      where.push('ticket_id = ?');
+      params.push(query.ticketId);
+    }
+    params.push(query.limit ?? 200);
+    const rows = this.db
+      .prepare('SELECT doc FROM notifications' + (where.length ? ' WHERE ' + where.join(' AND ') : '') + ' ORDER BY at DESC, key LIMIT ?')
+      .all(...params) as { doc: string }[];
     return rows.map((r) => JSON.parse(r.doc));
   }
 

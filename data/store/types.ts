@@ -13,6 +13,30 @@ export interface TicketQuery {
   queue?: string;
   /** Only tickets received before this ISO time. */
   receivedBefore?: string;
+  /** Keyset paging: only tickets after this one in the (receivedAt, id) order. */
+  after?: { receivedAt: string; id: string };
+  limit?: number;
+}
+
+/**
+ * An in-product notification (站内通知): a warning or escalation for a unit's agents, its head, the centre's
+ * supervision or the leadership. Kept once per key, so a timer retried after a crash does not notify twice.
+ */
+export interface Notification {
+  key: string;
+  ticketId: string;
+  at: string;
+  audience: 'department' | 'department-head' | 'supervision' | 'leadership';
+  /** The unit concerned. */
+  department: string;
+  level: string;
+  text: string;
+}
+
+export interface NotificationQuery {
+  audience?: Notification['audience'];
+  department?: string;
+  ticketId?: string;
   limit?: number;
 }
 
@@ -70,6 +94,12 @@ export interface TicketStore {
 
   /** Every kept correction, oldest first. */
   listCorrections(): Promise<Correction[]>;
+
+  /** Keeps a notification; a second call with the same key changes nothing and returns false. */
+  saveNotification(n: Notification): Promise<boolean>;
+
+  /** Notifications matching a query, newest first. */
+  listNotifications(query: NotificationQuery): Promise<Notification[]>;
 
   /** Pings the underlying database; throws when it is unreachable. */
   ping(): Promise<void>;

@@ -8,16 +8,25 @@ export function isTicketType(s: string): s is TicketType {
 }
 
 /**
- * States of the work order. This slice uses received → dispatched; the lifecycle issue adds the rest.
- * received: stored, waiting for the intake worker; dispatched: in a department's or the dispatch centre's queue.
+ * States of the work order (工单), as the domain reference describes them:
+ * received (受理) → dispatched (派单: to a unit, or to the dispatch centre) → acknowledged (签收) → in-progress (办理)
+ * → replied (答复) → follow-up (回访) → closed (办结); with returned (退单, waiting for the centre to re-dispatch),
+ * merged (并单 into another ticket). A reopen (重办) sends a ticket back to dispatched with a new deadline; an answer
+ * from the knowledge base (即时办结) closes it from received. The transitions are in lifecycle.ts.
  */
-export type TicketState = 'received' | 'dispatched';
+export const TICKET_STATES = ['received', 'dispatched', 'acknowledged', 'in-progress', 'replied', 'follow-up', 'closed', 'returned', 'merged'] as const;
+export type TicketState = (typeof TICKET_STATES)[number];
+
+/** States in which a ticket is still being worked on (its timers run). */
+export const OPEN_STATES: readonly TicketState[] = ['dispatched', 'acknowledged', 'in-progress', 'returned'];
 
 export type ActorRole = 'citizen' | 'system' | 'classifier' | 'dispatcher' | 'agent' | 'supervisor' | 'admin';
 
 export interface Actor {
   id: string;
   role: ActorRole;
+  /** The unit an agent belongs to (agents act on their own unit's tickets only). */
+  department?: string;
 }
 
 /** One entry of a ticket's append-only history. */
@@ -69,12 +78,64 @@ export interface Routing {
   jobId?: string;
 }
 
+/** How a time limit is counted; kept with each deadline so waiting time (挂起) can be given back in the same unit. */
+export type DurationBasis = 'workingDays' | 'workingHours' | 'hours';
+
 export interface Deadlines {
   /** Acknowledge (签收) and reply (答复) deadlines, ISO times with +08:00 offset. */
   ack: string;
   reply: string;
+  /** Enterprise appeals only: the deadline to resolve the matter (15 working days, extendable once to 30). */
+  resolve?: string;
   /** True when a deadline falls in a year whose official calendar is not published yet. */
   provisional: boolean;
+  /** When the limits started to run (receipt, re-dispatch or reopen); the yellow light is at 75% from here. */
+  startedAt?: string;
+  /** Incremented whenever the deadlines move (extension, waiting time given back, re-dispatch, reopen): timers are per version. */
+  version?: number;
+  basis?: { ack: DurationBasis; reply: DurationBasis };
+}
+
+/** A unit working on the ticket: the lead unit (主办) or a supporting unit (协办), each with its own deadlines. */
+export interface Assignment {
+  department: string;
+  role: 'lead' | 'support';
+  state: 'dispatched' | 'acknowledged' | 'in-progress' | 'replied' | 'returned' | 'withdrawn';
+  assignedAt: string;
+  deadlines: Deadlines;
+  acknowledgedAt?: string;
+  repliedAt?: string;
+}
+
+/** A reply (答复) to the citizen, or a supporting unit's contribution to the lead unit. */
+export interface Reply {
+  seq: number;
+  at: string;
+  department: string;
+  actor: Actor;
+  text: string;
+  /** True for the lead unit's answer to the citizen; false for a supporting unit's input (协办意见). */
+  toCitizen: boolean;
+}
+
+export interface Extension {
+  department: string;
+  requestedBy: Actor;
+  requestedAt: string;
+  /** The reply deadline asked for (ISO, +08:00). */
+  until: string;
+  reason: string;
+  status: 'pending' | 'approved' | 'refused';
+  decidedBy?: Actor;
+  decidedAt?: string;
+  decisionReason?: string;
+}
+
+export interface Rating {
+  at: string;
+  satisfaction: '满意' | '基本满意' | '不满意';
+  solved: boolean;
+  comment?: string;
 }
 
 export interface Ticket {
@@ -97,10 +158,32 @@ export interface Ticket {
   receivedAt: string;
   deadlines: Deadlines;
   routing?: Routing;
+  /** Units working on it; absent until a unit is dispatched. */
+  assignments?: Assignment[];
+  replies?: Reply[];
+  /** Extension requests (延期), newest last. */
+  extensions?: Extension[];
+  /** Set while the centre waits on the citizen (挂起); the waiting time does not count against the deadlines. */
+  waiting?: { since: string; by: Actor; reason: string };
+  ratings?: Rating[];
+  /** How many times it was reopened (重办). */
+  reopened?: number;
+  /** The ticket this one was merged into (并单), or the tickets merged into this one. */
+  mergedInto?: string;
+  mergedFrom?: string[];
+  closedAt?: string;
+  /** How it was closed: rated by the citizen, closed without a rating, answered directly (即时办结), merged. */
+  closure?: 'rated' | 'unrated' | 'answered-directly' | 'merged';
   history: TicketEvent[];
 }
 
 export type NewTicket = Omit<Ticket, 'id' | 'version' | 'history' | 'state' | 'routing'>;
 
 /** The fields an update may change. History is appended, never patched. */
-export type TicketPatch = Partial<Pick<Ticket, 'state' | 'routing' | 'deadlines' | 'type' | 'urgent'>>;
+export type TicketPatch = Partial<
+  Pick<
+    Ticket,
+    | 'state' | 'routing' | 'deadlines' | 'type' | 'urgent' | 'assignments' | 'replies' | 'extensions' | 'waiting' | 'ratings'
+    | 'reopened' | 'mergedInto' | 'mergedFrom' | 'closedAt' | 'closure'
+  >
+>;

@@ -130,6 +130,8 @@ export async function* compareApproaches(
   }, heldout);
   yield measure('natural Bayes counts, multinomial in log space', () => bayesRanker(docs, { scoring: 'multinomial', alpha: 1 }), heldout);
   yield measure('natural Bayes counts, complement + catalogue scope (deployed)', () => bayesRanker([...docs, ...scopeDocs], { scoring: 'complement', alpha: 1 }), heldout);
+  yield measure('  complement + scope, TF-IDF counts (Rennie §4.1)', () => bayesRanker([...docs, ...scopeDocs], { scoring: 'complement', alpha: 1, idf: true }), heldout);
+  yield measure('  complement + scope, normalized weights (WCNB)', () => bayesRanker([...docs, ...scopeDocs], { scoring: 'complement', alpha: 1, normalize: true }), heldout);
   yield measure('  complement, without the catalogue scope', () => bayesRanker(docs, { scoring: 'complement', alpha: 1 }), heldout);
   const words = docs.map((d) => ({ ...d, tokens: d.tokens.filter((t) => t.startsWith('w:')) }));
   const bigrams = docs.map((d) => ({ ...d, tokens: d.tokens.filter((t) => t.startsWith('b:')) }));

@@ -36,6 +36,10 @@ export interface BayesParams {
    * Fitted with the temperature.
    */
   lengthExponent: number;
+  /** Complement only: each feature's counts weighted by its inverse document frequency (Rennie et al. §4.1). */
+  idf?: boolean;
+  /** Complement only: each label's weights divided by their total magnitude (Rennie et al. §3.2, WCNB). */
+  normalize?: boolean;
 }
 
 export interface TrainingDoc {
@@ -46,6 +50,8 @@ export interface TrainingDoc {
 export interface BayesOptions {
   scoring?: BayesScoring;
   alpha?: number;
+  idf?: boolean;
+  normalize?: boolean;
 }
 
 /**
@@ -72,6 +78,8 @@ export function trainBayes(docs: TrainingDoc[], options: BayesOptions = {}): Bay
     alpha: options.alpha ?? (scoring === 'complement' ? 1 : inner.classifier.smoothing),
     temperature: 1,
     lengthExponent: 0,
+    idf: options.idf ?? false,
+    normalize: options.normalize ?? false,
   };
 }
 
@@ -161,6 +169,16 @@ export class BayesScorer {
         for (let f = 0; f < V; f++) this.weights[f * L + k] = ln(raw[k][f] + alpha) - denominator;
       }
     } else {
+      if (params.idf) {
+        // Document frequency of each feature across all labels; rarer features weigh more.
+        const df = new Float64Array(V);
+        for (const row of raw) for (let f = 0; f < V; f++) df[f] += row[f];
+        const n = params.totalExamples;
+        for (let k = 0; k < L; k++) {
+          for (let f = 0; f < V; f++) raw[k][f] *= ln(n / max(df[f], 1));
+          mass[k] = raw[k].reduce((a, b) => a + b, 0);
+        }
+      }
       const all = new Float64Array(V);
       for (const row of raw) for (let f = 0; f < V; f++) all[f] += row[f];
       const total = mass.reduce((a, b) => a + b, 0);
@@ -168,6 +186,15 @@ export class BayesScorer {
         const denominator = ln(total - mass[k] + alpha * V);
         this.unseen[k] = -(ln(alpha) - denominator);
         for (let f = 0; f < V; f++) this.weights[f * L + k] = -(ln(all[f] - raw[k][f] + alpha) - denominator);
+      }
+      if (params.normalize) {
+        for (let k = 0; k < L; k++) {
+          let norm = 0;
+          for (let f = 0; f < V; f++) norm += Math.abs(this.weights[f * L + k]);
+          norm /= V;
+          for (let f = 0; f < V; f++) this.weights[f * L + k] /= norm;
+          this.unseen[k] /= norm;
+        }
       }
     }
   }

@@ -12,6 +12,8 @@ export interface RouteDeps {
   catalogue: Catalogue;
   /** Below this confidence the ticket goes to the dispatch centre (人工派单). Unset: the model's recommended threshold. */
   threshold?: number;
+  /** Schedules the ticket's warning and escalation timers once it is with a unit. */
+  timers?: { sync(after: Ticket, before?: Ticket | null): Promise<unknown> };
   now?: () => Date;
 }
 
@@ -49,7 +51,10 @@ export async function routeTicket(ticketId: string, deps: RouteDeps): Promise<Ti
     const threshold = deps.threshold ?? deps.classifier.recommendedThreshold;
     const routing = decideRouting(prediction, deps.catalogue, threshold, deps.classifier.version, at);
     try {
-      ticket = await deps.store.updateTicket(ticket.id, ticket.version, { state: 'dispatched', routing }, {
+      const assignments = routing.department
+        ? [{ department: routing.department, role: 'lead' as const, state: 'dispatched' as const, assignedAt: routing.routedAt, deadlines: { ...ticket.deadlines, version: ticket.deadlines.version ?? 1 } }]
+        : undefined;
+      ticket = await deps.store.updateTicket(ticket.id, ticket.version, { state: 'dispatched', routing, ...(assignments ? { assignments } : {}) }, {
         at: at.toISOString(),
         actor: { id: 'classifier:' + deps.classifier.version, role: 'classifier' },
         action: routing.department ? 'dispatched' : 'sent-to-dispatch-centre',
@@ -69,5 +74,6 @@ export async function routeTicket(ticketId: string, deps: RouteDeps): Promise<Ti
   if (!queue) return ticket;
   await deps.queues.department(queue).add('ticket', { ticketId: ticket.id }, { jobId: jobId.department(ticket.id) });
   await deps.queues.notify().add('routed', { ticketId: ticket.id, event: 'routed' }, { jobId: jobId.notify(ticket.id, 'routed') });
+  await deps.timers?.sync(ticket);
   return ticket;
 }

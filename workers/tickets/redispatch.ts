@@ -1,5 +1,9 @@
 import { DISPATCH_CENTRE, type Catalogue } from '../../data/catalogue';
 import type { Correction, TicketStore } from '../../data/store/types';
+import type { TimeLimits } from '../../data/calendar/deadlines';
+import type { WorkingCalendar } from '../../data/calendar/working-days';
+import { VersionConflictError } from '../../data/store/errors';
+import { decide, LifecycleError } from '../../data/tickets/lifecycle';
 import type { Actor, Ticket, TicketEvent } from '../../data/tickets/ticket';
 import { redactText } from '../../data/validation/masking';
 import { jobId, type Queues } from '../queues';
@@ -8,6 +12,9 @@ export interface RedispatchDeps {
   store: TicketStore;
   queues: Queues;
   catalogue: Catalogue;
+  limits: TimeLimits;
+  calendar: WorkingCalendar;
+  timers?: { sync(after: Ticket, before?: Ticket | null): Promise<unknown> };
   now?: () => Date;
 }
 
@@ -56,30 +63,33 @@ export async function redispatchTicket(cmd: RedispatchCommand, deps: RedispatchD
   if (cmd.department === DISPATCH_CENTRE || !deps.catalogue.has(cmd.department)) throw new RedispatchError('unknown-department');
   let ticket = await deps.store.getTicket(cmd.ticketId);
   if (!ticket) throw new RedispatchError('not-found');
-  if (ticket.state !== 'dispatched' || !ticket.routing) throw new RedispatchError('not-dispatched');
+  if ((ticket.state !== 'dispatched' && ticket.state !== 'returned') || !ticket.routing) throw new RedispatchError('not-dispatched');
 
   const previous = ticket.routing;
   let event = ticket.history[ticket.history.length - 1];
   const alreadyDone = ROUTING_ACTIONS.has(event.action) && event.data?.toQueue === cmd.department && previous.queue === cmd.department;
   if (!alreadyDone) {
     if (previous.queue === cmd.department) throw new RedispatchError('same-department');
-    const at = (deps.now ?? (() => new Date()))().toISOString();
+    const now = (deps.now ?? (() => new Date()))();
     const seq = ticket.history.length + 1;
-    const source: Correction['source'] = previous.department === null ? 'manual-dispatch' : (cmd.source ?? 'redispatch');
-    ticket = await deps.store.updateTicket(
-      ticket.id,
-      ticket.version,
-      { routing: { ...previous, department: cmd.department, queue: cmd.department, routedAt: at, by: 'dispatcher', jobId: jobId.redispatch(ticket.id, seq) } },
-      {
-        at,
-        actor: cmd.actor,
-        action: source === 'manual-dispatch' ? 'dispatched-manually' : 'redispatched',
-        from: 'dispatched',
-        to: 'dispatched',
-        reason: cmd.reason,
-        data: { fromQueue: previous.queue, toQueue: cmd.department, source },
-      },
-    );
+    const decision = decide(ticket, { kind: 'dispatch', lead: cmd.department, reason: cmd.reason }, {
+      actor: cmd.actor,
+      now,
+      limits: deps.limits,
+      calendar: deps.calendar,
+      isDepartment: (code) => deps.catalogue.has(code),
+    });
+    const source: Correction['source'] = ticket.state === 'returned' ? 'return' : previous.department === null ? 'manual-dispatch' : (cmd.source ?? 'redispatch');
+    decision.patch.routing = { ...decision.patch.routing!, jobId: jobId.redispatch(ticket.id, seq) };
+    decision.event = { ...decision.event, action: source === 'manual-dispatch' ? 'dispatched-manually' : 'redispatched', data: { ...decision.event.data, fromQueue: previous.queue, source } };
+    const before = ticket;
+    try {
+      ticket = await deps.store.updateTicket(ticket.id, ticket.version, decision.patch, decision.event);
+    } catch (err) {
+      if (err instanceof VersionConflictError) throw new LifecycleError('conflict');
+      throw err;
+    }
+    await deps.timers?.sync(ticket, before);
     event = ticket.history[ticket.history.length - 1];
   }
   await followUp(ticket, event, deps);

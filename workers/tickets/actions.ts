@@ -1,0 +1,102 @@
+import type { TimeLimits } from '../../data/calendar/deadlines';
+import type { WorkingCalendar } from '../../data/calendar/working-days';
+import { DISPATCH_CENTRE, type Catalogue } from '../../data/catalogue';
+import { VersionConflictError } from '../../data/store/errors';
+import type { TicketStore } from '../../data/store/types';
+import { decide, LifecycleError, type Command } from '../../data/tickets/lifecycle';
+import type { Actor, Ticket } from '../../data/tickets/ticket';
+import { jobId, type Queues } from '../queues';
+
+export interface ActionDeps {
+  store: TicketStore;
+  queues: Queues;
+  catalogue: Catalogue;
+  limits: TimeLimits;
+  calendar: WorkingCalendar;
+  timers?: { sync(after: Ticket, before?: Ticket | null): Promise<unknown> };
+  now?: () => Date;
+}
+
+export interface ActionOptions {
+  /**
+   * The version the person saw. When given, the action is refused with a conflict if the ticket changed since
+   * (two agents acknowledging at once: one wins, the other is told to reload). When absent, the version read here.
+   */
+  expectedVersion?: number;
+}
+
+/**
+ * Applies a lifecycle command to a ticket: the state machine decides, the store applies the change only if the
+ * ticket is still at the version read, and then the follow-ups run (queues, timers, the other side of a merge).
+ */
+export async function performAction(ticketId: string, cmd: Command, actor: Actor, deps: ActionDeps, options: ActionOptions = {}): Promise<Ticket> {
+  const before = await deps.store.getTicket(ticketId);
+  if (!before) throw new LifecycleError('not-found');
+  if (options.expectedVersion !== undefined && options.expectedVersion !== before.version) throw new LifecycleError('conflict');
+  if (cmd.kind === 'merge') return merge(before, cmd.into, actor, deps);
+  const now = (deps.now ?? (() => new Date()))();
+  const decision = decide(before, cmd, {
+    actor,
+    now,
+    limits: deps.limits,
+    calendar: deps.calendar,
+    isDepartment: (code) => deps.catalogue.has(code),
+  });
+  let after: Ticket;
+  try {
+    after = await deps.store.updateTicket(before.id, before.version, decision.patch, decision.event);
+  } catch (err) {
+    if (err instanceof VersionConflictError) throw new LifecycleError('conflict');
+    throw err;
+  }
+  await followUp(before, after, deps);
+  return after;
+}
+
+async function followUp(before: Ticket, after: Ticket, deps: ActionDeps): Promise<void> {
+  const event = after.history[after.history.length - 1];
+  if (event.action === 'returned' && after.state === 'returned') {
+    // Back to the centre's queue for re-dispatch (改派).
+    await deps.queues.department(DISPATCH_CENTRE).add('ticket', { ticketId: after.id }, { jobId: jobId.event(after.id, event.seq) });
+  }
+  if (event.action === 'reopened' && after.routing?.department) {
+    await deps.queues.department(after.routing.department).add('ticket', { ticketId: after.id }, { jobId: jobId.event(after.id, event.seq) });
+  }
+  await deps.timers?.sync(after, before);
+}
+
+/**
+ * 并单: the repeat is closed into the ticket that stays, and that ticket records it. Two documents: the repeat is
+ * changed first (conditional), then the other is told (retried on conflict; idempotent), so a retry after a crash
+ * between the two completes the merge.
+ */
+async function merge(source: Ticket, into: string, actor: Actor, deps: ActionDeps): Promise<Ticket> {
+  const target = await deps.store.getTicket(into);
+  if (!target) throw new LifecycleError('not-found', into);
+  if (target.state === 'merged' || target.state === 'closed') throw new LifecycleError('finished', into);
+  const now = () => (deps.now ?? (() => new Date()))();
+  const ctx = (_t: Ticket) => ({ actor, now: now(), limits: deps.limits, calendar: deps.calendar, isDepartment: (c: string) => deps.catalogue.has(c) });
+  let merged = source;
+  if (!(source.state === 'merged' && source.mergedInto === into)) {
+    const d = decide(source, { kind: 'merge', into }, ctx(source));
+    try {
+      merged = await deps.store.updateTicket(source.id, source.version, d.patch, d.event);
+    } catch (err) {
+      if (err instanceof VersionConflictError) throw new LifecycleError('conflict');
+      throw err;
+    }
+    await deps.timers?.sync(merged, source);
+  }
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const t = await deps.store.getTicket(into);
+    if (!t || t.mergedFrom?.includes(source.id)) break;
+    const d = decide(t, { kind: 'absorb', from: source.id }, ctx(t));
+    try {
+      await deps.store.updateTicket(t.id, t.version, d.patch, d.event);
+      break;
+    } catch (err) {
+      if (!(err instanceof VersionConflictError)) throw err;
+    }
+  }
+  return merged;
+}
