@@ -192,6 +192,8 @@ function storeContract(factory: StoreFactory) {
     expect(await store.saveNotification({ ...n, key: 'N1.a', at: '2026-11-22T02:00:00.000Z' })).toBe(false);
     expect(await store.saveNotification({ ...n, key: 'N1.b', at: '2026-11-22T03:00:00.000Z', audience: 'supervision', level: 'supervision' })).toBe(true);
     expect((await store.listNotifications({ ticketId: 'N1' })).map((x) => x.key)).toEqual(['N1.b', 'N1.a']);
+    expect(await store.saveNotifications([{ ...n, key: 'N1.a', at: '2026-11-22T02:00:00.000Z' }, { ...n, key: 'N1.c', at: '2026-11-22T01:00:00.000Z' }])).toBe(1);
+    expect((await store.listNotifications({ ticketId: 'N1' })).map((x) => x.key)).toEqual(['N1.b', 'N1.a', 'N1.c']);
     expect(await store.listNotifications({ audience: 'supervision', department: 'water-supply', ticketId: 'N1' })).toEqual([
       { ...n, key: 'N1.b', at: '2026-11-22T03:00:00.000Z', audience: 'supervision', level: 'supervision' },
     ]);

@@ -147,9 +147,16 @@ export class MongoStore implements TicketStore {
   }
 
   async saveNotification(n: Notification): Promise<boolean> {
-    const { key, ...rest } = n;
-    const r = await this.notifications.updateOne({ _id: key }, { $setOnInsert: rest }, { upsert: true });
-    return r.upsertedCount === 1;
+    return (await this.saveNotifications([n])) === 1;
+  }
+
+  async saveNotifications(ns: Notification[]): Promise<number> {
+    if (ns.length === 0) return 0;
+    const r = await this.notifications.bulkWrite(
+      ns.map(({ key, ...rest }) => ({ updateOne: { filter: { _id: key }, update: { $setOnInsert: rest }, upsert: true } })),
+      { ordered: false },
+    );
+    return r.upsertedCount;
   }
 
   async listNotifications(query: NotificationQuery): Promise<Notification[]> {

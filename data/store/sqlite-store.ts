@@ -148,10 +148,12 @@ export class SqliteStore implements TicketStore {
   }
 
   async saveNotification(n: Notification): Promise<boolean> {
-    const r = this.db
-      .prepare('INSERT INTO notifications(key, ticket_id, audience, department, at, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING')
-      .run(n.key, n.ticketId, n.audience, n.department, n.at, JSON.stringify(n));
-    return r.changes === 1;
+    return (await this.saveNotifications([n])) === 1;
+  }
+
+  async saveNotifications(ns: Notification[]): Promise<number> {
+    const stmt = this.db.prepare('INSERT INTO notifications(key, ticket_id, audience, department, at, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING');
+    return this.db.transaction(() => ns.reduce((added, n) => added + stmt.run(n.key, n.ticketId, n.audience, n.department, n.at, JSON.stringify(n)).changes, 0)).immediate();
   }
 
   async listNotifications(query: NotificationQuery): Promise<Notification[]> {

@@ -98,6 +98,9 @@ export interface TicketStore {
   /** Keeps a notification; a second call with the same key changes nothing and returns false. */
   saveNotification(n: Notification): Promise<boolean>;
 
+  /** Keeps several notifications in one write; those whose key is already kept are left alone. Returns how many were new. */
+  saveNotifications(ns: Notification[]): Promise<number>;
+
   /** Notifications matching a query, newest first. */
   listNotifications(query: NotificationQuery): Promise<Notification[]>;
 

@@ -4,19 +4,20 @@ import type { WorkingCalendar } from '../../data/calendar/working-days';
 import type { Catalogue } from '../../data/catalogue';
 import { VersionConflictError } from '../../data/store/errors';
 import type { Notification, TicketStore } from '../../data/store/types';
-import type { Ticket } from '../../data/tickets/ticket';
+import type { Ticket, TicketEvent } from '../../data/tickets/ticket';
 import { QUEUE, type Queues } from '../queues';
 import { actionFor, audiencesFor, pendingTimers, TIMER_ACTIONS, timerText, type TimerDue } from './plan';
 
 /** Where fired warnings and escalations are sent. The store's in-product notifications are the default; SMS or a messenger plug in here. */
 export interface NotificationChannel {
   readonly name: string;
-  send(n: Notification): Promise<void>;
+  /** Sends the notifications of one fired timer (one per audience); must tolerate being called again with the same keys. */
+  send(batch: Notification[]): Promise<void>;
 }
 
 /** In-product notifications (站内通知), kept in the store once per key. */
 export function storeChannel(store: TicketStore): NotificationChannel {
-  return { name: 'in-product', send: async (n) => void (await store.saveNotification(n)) };
+  return { name: 'in-product', send: async (batch) => void (await store.saveNotifications(batch)) };
 }
 
 export interface TimerJob {
@@ -96,6 +97,8 @@ export class TicketTimers {
   async fire(ticketId: string): Promise<TimerDue[]> {
     const fired: TimerDue[] = [];
     let ticket = await this.deps.store.getTicket(ticketId);
+    // Repair first: a crash between recording the last escalation and sending it leaves it unsent (sending is idempotent).
+    if (ticket) await this.notify(ticket, lastTimerEvent(ticket));
     for (let guard = 0; ticket && guard < 100; guard++) {
       const now = this.now();
       const due = pendingTimers(ticket, this.deps.calendar, this.deps.limits).filter((t) => t.fireAt <= now.getTime() + 20);
@@ -112,37 +115,30 @@ export class TicketTimers {
           data: { key: t.key, level: t.level, kind: t.kind, department: t.department, deadline: t.deadline, deadlineVersion: t.deadlineVersion, dueAt: new Date(t.fireAt).toISOString() },
         });
         fired.push(t);
+        await this.notify(ticket, ticket.history[ticket.history.length - 1]);
       } catch (err) {
         if (!(err instanceof VersionConflictError)) throw err;
         ticket = await this.deps.store.getTicket(ticketId);
       }
     }
-    if (!ticket) return fired;
-    await this.notify(ticket);
-    await this.sync(ticket);
+    if (ticket) await this.sync(ticket);
     return fired;
   }
 
-  /**
-   * Sends the notifications of every timer event in the history. Each is kept once per key, so this also repairs
-   * a crash between recording an escalation and sending it.
-   */
-  private async notify(ticket: Ticket): Promise<void> {
-    for (const e of ticket.history) {
-      if (!TIMER_ACTIONS.has(e.action) || typeof e.data?.key !== 'string') continue;
-      for (const audience of audiencesFor(e.data.level as TimerDue['level'])) {
-        const n: Notification = {
-          key: `${ticket.id}.${e.data.key}.${audience}`,
-          ticketId: ticket.id,
-          at: e.at,
-          audience,
-          department: String(e.data.department),
-          level: String(e.data.level),
-          text: e.reason ?? '',
-        };
-        for (const c of this.channels) await c.send(n);
-      }
-    }
+  /** Sends a recorded timer event to everyone its level concerns; each notification is kept once per key. */
+  private async notify(ticket: Ticket, e: TicketEvent | undefined): Promise<void> {
+    if (!e || !TIMER_ACTIONS.has(e.action) || typeof e.data?.key !== 'string') return;
+    const data = e.data;
+    const batch: Notification[] = audiencesFor(data.level as TimerDue['level']).map((audience) => ({
+      key: `${ticket.id}.${String(data.key)}.${audience}`,
+      ticketId: ticket.id,
+      at: e.at,
+      audience,
+      department: String(data.department),
+      level: String(data.level),
+      text: e.reason ?? '',
+    }));
+    for (const c of this.channels) await c.send(batch);
   }
 
   /**
@@ -191,4 +187,9 @@ export class TicketTimers {
       concurrency,
     });
   }
+}
+
+function lastTimerEvent(ticket: Ticket): TicketEvent | undefined {
+  for (let i = ticket.history.length - 1; i >= 0; i--) if (TIMER_ACTIONS.has(ticket.history[i].action)) return ticket.history[i];
+  return undefined;
 }
