@@ -20,6 +20,8 @@ export interface WebAppDeps {
   publicDir: string;
   /** Folder holding Web Chat's webchat.js bundle. */
   webChatDir: string;
+  /** Mounts further parts (the agents' console) before the chat page and the error handler. */
+  mount?: (app: Express) => void;
 }
 
 const account = z.object({ id: z.string().min(1).max(256) }).passthrough();
@@ -75,6 +77,8 @@ export function createWebApp(deps: WebAppDeps): Express {
 
   app.use(connectorRoutes(deps.secret, deps.transcripts));
   app.use(directLineRoutes({ secret: deps.secret, transcripts: deps.transcripts, log: deps.log, serviceUrl: deps.serviceUrl, deliver: (activity) => deps.adapters.local.processActivityDirect('', activity as never, deps.runTurn) }));
+
+  deps.mount?.(app);
 
   app.get('/webchat/webchat.js', (_req, res) => res.sendFile(path.join(deps.webChatDir, 'webchat.js'), { maxAge: '1d' }));
   app.use(express.static(deps.publicDir, { index: 'index.html' }));

@@ -55,6 +55,20 @@ const schema = z.object({
   TIME_LIMITS_FILE: optionalString,
   /** This deployment's working-day calendar corrections (regional holidays, a year not yet published), instead of data/calendar-overrides.json. */
   CALENDAR_OVERRIDES_FILE: optionalString,
+  /** Login name of the first administrator, created on first start when no administrator exists. */
+  CONSOLE_ADMIN_USERNAME: z.string().regex(/^[a-z0-9_.-]{3,32}$/).default('admin'),
+  /** Password of the first administrator. Unset with the embedded store: a random one is generated and printed once. */
+  CONSOLE_ADMIN_PASSWORD: optionalString,
+  /** Demo accounts (one agent per unit, a dispatcher, a supervisor) with generated passwords: "auto" = only with the embedded store. */
+  CONSOLE_DEMO_ACCOUNTS: z.enum(['auto', 'on', 'off']).default('auto'),
+  /** A console session ends after this many minutes without a request. */
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  /** ... and after this many hours in any case. */
+  SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(72).default(12),
+  /** Session cookie only over HTTPS. Set when the product is behind a TLS proxy (and set TRUST_PROXY). */
+  COOKIE_SECURE: z.enum(['true', 'false']).default('false'),
+  /** Express "trust proxy" setting (e.g. 1, or loopback) so client addresses for the login limit come from X-Forwarded-For. */
+  TRUST_PROXY: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -74,6 +88,15 @@ export interface Config {
   classifierRetrainCron: string | null;
   logLevel: string;
   root: string;
+  console: {
+    adminUsername: string;
+    adminPassword?: string;
+    demoAccounts: boolean;
+    sessionIdleMs: number;
+    sessionMaxMs: number;
+    cookieSecure: boolean;
+    trustProxy?: string;
+  };
   timeLimitsFile?: string;
   calendarOverridesFile?: string;
 }
@@ -109,6 +132,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     classifierRetrainCron: e.CLASSIFIER_RETRAIN_CRON.trim() === '' || e.CLASSIFIER_RETRAIN_CRON.trim() === 'off' ? null : e.CLASSIFIER_RETRAIN_CRON.trim(),
     logLevel: e.LOG_LEVEL,
     root,
+    console: {
+      adminUsername: e.CONSOLE_ADMIN_USERNAME,
+      adminPassword: e.CONSOLE_ADMIN_PASSWORD,
+      demoAccounts: e.CONSOLE_DEMO_ACCOUNTS === 'on' || (e.CONSOLE_DEMO_ACCOUNTS === 'auto' && !e.MONGODB_URI),
+      sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
+      sessionMaxMs: e.SESSION_MAX_HOURS * 3600_000,
+      cookieSecure: e.COOKIE_SECURE === 'true',
+      trustProxy: e.TRUST_PROXY,
+    },
     timeLimitsFile: e.TIME_LIMITS_FILE && path.resolve(root, e.TIME_LIMITS_FILE),
     calendarOverridesFile: e.CALENDAR_OVERRIDES_FILE && path.resolve(root, e.CALENDAR_OVERRIDES_FILE),
   };

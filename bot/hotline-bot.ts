@@ -12,7 +12,16 @@ export class HotlineBot extends ActivityHandler {
   private readonly dialogState;
   private readonly dialogs: DialogSet;
 
-  constructor(private readonly conversationState: ConversationState, private readonly dialog: Dialog, private readonly log: Logger) {
+  /**
+   * @param pending shows news that could not be sent to this conversation before (a unit's answer), at the start of
+   *   the citizen's next message.
+   */
+  constructor(
+    private readonly conversationState: ConversationState,
+    private readonly dialog: Dialog,
+    private readonly log: Logger,
+    private readonly pending?: (context: TurnContext) => Promise<void>,
+  ) {
     super();
     this.dialogState = conversationState.createProperty<DialogState>('DialogState');
     this.dialogs = new DialogSet(this.dialogState);
@@ -31,6 +40,7 @@ export class HotlineBot extends ActivityHandler {
   }
 
   private async handleMessage(context: TurnContext): Promise<void> {
+    await this.pending?.(context).catch((err) => this.log.warn({ err }, 'could not show pending news'));
     const text = cleanText(context.activity.text);
     if (!text && (context.activity.attachments?.length ?? 0) > 0) {
       await context.sendActivity(T.notText);

@@ -1,11 +1,12 @@
 import { UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
-import type { ConversationReference } from 'botbuilder';
+import { ActionTypes, MessageFactory, type Activity, type ConversationReference, type TurnContext } from 'botbuilder';
+import type IORedis from 'ioredis';
 import type { Catalogue } from '../data/catalogue';
 import { formatDeadlineZh } from '../data/calendar/deadlines';
 import { VersionConflictError } from '../data/store/errors';
 import type { TicketStore } from '../data/store/types';
 import type { Ticket } from '../data/tickets/ticket';
-import { routedText } from '../dialogs/texts';
+import { RATING_CHOICES, replyText, routedText } from '../dialogs/texts';
 import { QUEUE, type NotifyJob } from '../workers/queues';
 import type { Adapters } from './adapters';
 import { markdownLineBreaks } from './hotline-bot';
@@ -22,14 +23,29 @@ export interface NotifierDeps {
   /** True for conversations of the built-in Direct Line, which go through the local adapter. */
   isLocal: (serviceUrl: string) => boolean;
   log: Logger;
+  /** Where undelivered news is kept for the citizen's next message. */
+  redis?: IORedis;
 }
 
-function textFor(ticket: Ticket, event: NotifyJob['event'], catalogue: Catalogue): string {
-  switch (event) {
+async function keepUndelivered(job: NotifyJob, deps: NotifierDeps): Promise<void> {
+  const ticket = await deps.store.getTicket(job.ticketId);
+  const conversationId = (ticket?.channel.reference as Partial<ConversationReference> | undefined)?.conversation?.id;
+  if (!ticket || !conversationId || alreadyNotified(ticket, job.key ?? job.event)) return;
+  await deps.redis!.hset(undeliveredKey(deps.prefix, conversationId), `${job.ticketId}|${job.key ?? job.event}`, job.event);
+}
+
+function textFor(ticket: Ticket, job: NotifyJob, catalogue: Catalogue): string {
+  switch (job.event) {
     case 'routed':
     case 'redispatched': {
       const unit = ticket.routing?.department ? catalogue.nameOf(ticket.routing.department) : null;
       return routedText(ticket.id, unit, formatDeadlineZh(ticket.deadlines.reply));
+    }
+    case 'replied': {
+      const seq = Number(/^reply-(\d+)$/.exec(job.key ?? '')?.[1]);
+      const reply = ticket.replies?.find((r) => r.seq === seq && r.toCitizen);
+      if (!reply) throw new UnrecoverableError(`Ticket ${ticket.id} has no reply at ${job.key}`);
+      return replyText(ticket.id, catalogue.nameOf(reply.department), reply.text);
     }
   }
 }
@@ -43,30 +59,83 @@ function alreadyNotified(ticket: Ticket, key: string): boolean {
  * A message already recorded as sent is not sent again when its job is retried or delivered twice.
  */
 export async function notifyCitizen(job: NotifyJob, deps: NotifierDeps): Promise<'sent' | 'skipped'> {
-  let ticket = await deps.store.getTicket(job.ticketId);
+  const ticket = await deps.store.getTicket(job.ticketId);
   if (!ticket) throw new UnrecoverableError(`Ticket ${job.ticketId} does not exist`);
   const key = job.key ?? job.event;
   if (alreadyNotified(ticket, key)) return 'skipped';
   const reference = ticket.channel.reference as Partial<ConversationReference>;
   const local = deps.isLocal(String(reference.serviceUrl ?? ''));
   const adapter = local ? deps.adapters.local : deps.adapters.channel;
-  const text = textFor(ticket, job.event, deps.catalogue);
-  await adapter.continueConversationAsync(local ? '' : (deps.botAppId ?? ''), reference, async (context) => {
-    await context.sendActivity(markdownLineBreaks(text));
-  });
+  const activity = activityFor(ticket, job, deps.catalogue);
+  // The adapter's turn-error handler would swallow a failed send (and the job would count as done): catch it here.
+  let sendError: unknown;
+  try {
+    await adapter.continueConversationAsync(local ? '' : (deps.botAppId ?? ''), reference, async (context) => {
+      try {
+        await context.sendActivity(activity);
+      } catch (err) {
+        sendError = err;
+      }
+    });
+    if (sendError) throw sendError;
+  } catch (err) {
+    // The channel says the conversation is gone or closed to the bot: retrying will not help.
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status === 403 || status === 404) throw new UnrecoverableError(`Channel refused the message (${status})`);
+    throw err;
+  }
+  await recordDelivery(deps.store, ticket, job, key);
+  return 'sent';
+}
+
+function activityFor(ticket: Ticket, job: NotifyJob, catalogue: Catalogue): Partial<Activity> {
+  const activity = MessageFactory.text(markdownLineBreaks(textFor(ticket, job, catalogue)));
+  if (job.event === 'replied') activity.suggestedActions = { actions: RATING_CHOICES.map((c) => ({ type: ActionTypes.ImBack, title: c, value: c })), to: [] };
+  return activity;
+}
+
+async function recordDelivery(store: TicketStore, first: Ticket, job: NotifyJob, key: string, how = 'proactive'): Promise<void> {
+  let ticket = first;
   for (;;) {
     try {
-      await deps.store.appendEvent(ticket.id, ticket.version, {
+      await store.appendEvent(ticket.id, ticket.version, {
         at: new Date().toISOString(),
         actor: { id: 'notifier', role: 'system' },
         action: 'citizen-notified',
-        data: { event: job.event, key, channel: ticket.channel.channelId },
+        data: { event: job.event, key, channel: ticket.channel.channelId, how },
       });
-      return 'sent';
+      return;
     } catch (err) {
       if (!(err instanceof VersionConflictError)) throw err;
-      ticket = (await deps.store.getTicket(job.ticketId))!;
+      ticket = (await store.getTicket(first.id))!;
+      if (alreadyNotified(ticket, key)) return;
     }
+  }
+}
+
+/** Redis hash of the news that could not be sent to a conversation (the channel refused it): ticketId|key → event. */
+export function undeliveredKey(prefix: string, conversationId: string): string {
+  return `${prefix}:undelivered:${conversationId}`;
+}
+
+/**
+ * Called at the start of every turn: news (a unit's answer) that could not be sent proactively to this conversation
+ * is shown now, the next time the citizen writes, and recorded as delivered.
+ */
+export async function deliverPending(context: TurnContext, deps: { store: TicketStore; catalogue: Catalogue; redis: IORedis; prefix: string }): Promise<void> {
+  const conversationId = context.activity.conversation?.id;
+  if (!conversationId) return;
+  const hashKey = undeliveredKey(deps.prefix, conversationId);
+  const pending = await deps.redis.hgetall(hashKey);
+  for (const [field, event] of Object.entries(pending)) {
+    const [ticketId, key] = field.split('|');
+    const ticket = await deps.store.getTicket(ticketId);
+    // Claim it first, so two turns at once do not both show it.
+    if ((await deps.redis.hdel(hashKey, field)) !== 1 || !ticket) continue;
+    const job: NotifyJob = { ticketId, event: event as NotifyJob['event'], key };
+    if (alreadyNotified(ticket, key)) continue;
+    await context.sendActivity(activityFor(ticket, job, deps.catalogue));
+    await recordDelivery(deps.store, ticket, job, key, 'next-message');
   }
 }
 
@@ -80,7 +149,11 @@ export function startNotifier(deps: NotifierDeps): Worker<NotifyJob> {
     lockDuration: 10_000,
     stalledInterval: 5_000,
   });
-  worker.on('failed', (job, err) => deps.log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err }, 'citizen notification failed'));
+  worker.on('failed', (job, err) => {
+    deps.log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err }, 'citizen notification failed');
+    // Out of retries: keep the news for the next time the citizen writes in that conversation.
+    if (job && (job.attemptsMade >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError) && deps.redis) void keepUndelivered(job.data, deps).catch((e) => deps.log.error({ err: e }, 'could not keep undelivered news'));
+  });
   worker.on('error', (err) => deps.log.error({ err }, 'notifier error'));
   return worker;
 }

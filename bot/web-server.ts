@@ -11,7 +11,9 @@ import { connectorPath } from './directline/connector-routes';
 import { Transcripts } from './directline/transcripts';
 import { HotlineBot } from './hotline-bot';
 import { createIntakePort } from './intake';
-import { startNotifier } from './notifier';
+import { deliverPending, startNotifier } from './notifier';
+import { bootstrapAccounts, type BootstrapResult } from './console/bootstrap';
+import { mountConsole, type MountedConsole } from './console/mount';
 import type { Services } from './services';
 
 export interface WebServer {
@@ -19,6 +21,8 @@ export interface WebServer {
   /** http://host:port of the running server. */
   url: string;
   notifier: Worker;
+  /** What the first start created for the console (administrator, demo accounts). */
+  accounts: BootstrapResult;
   close(): Promise<void>;
 }
 
@@ -33,12 +37,16 @@ function webChatDir(): string {
 
 /** Starts the web part: bot endpoint, Direct Line, chat page, and the notifier that sends ticket news to citizens. */
 export async function startWebServer(s: Services, options: { port?: number; host?: string } = {}): Promise<WebServer> {
+  const accounts = await bootstrapAccounts(s.store, s.catalogue, s.config, s.log);
   const conversationState = new ConversationState(s.store.botState);
   const intake = createIntakePort({ store: s.store, queues: s.queues, limits: s.limits, calendar: s.calendar, classifier: s.classifier, secret: s.secret });
-  const bot = new HotlineBot(conversationState, new MainDialog(intake), s.log);
+  const bot = new HotlineBot(conversationState, new MainDialog(intake), s.log, (context) =>
+    deliverPending(context, { store: s.store, catalogue: s.catalogue, redis: s.redis, prefix: s.config.queuePrefix }),
+  );
   const adapters = createAdapters(s.config.bot, s.log);
   const transcripts = new Transcripts(s.redis, s.config.queuePrefix);
   let serviceUrl = '';
+  let consoleMounted: MountedConsole | undefined;
   const app = createWebApp({
     adapters,
     runTurn: (context) => bot.run(context),
@@ -48,6 +56,7 @@ export async function startWebServer(s: Services, options: { port?: number; host
     log: s.log,
     publicDir: path.join(s.config.root, 'bot', 'public'),
     webChatDir: webChatDir(),
+    mount: (app) => void (consoleMounted = mountConsole(app, s)),
   });
   const host = options.host ?? s.config.host;
   const server = await new Promise<Server>((resolve, reject) => {
@@ -67,13 +76,16 @@ export async function startWebServer(s: Services, options: { port?: number; host
     botAppId: s.config.bot.appId,
     isLocal: (url) => url.includes(localPrefix),
     log: s.log,
+    redis: s.redis,
   });
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   return {
     server,
     url: `http://${shownHost}:${port}`,
     notifier,
+    accounts,
     async close() {
+      await consoleMounted?.close();
       await notifier.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();

@@ -95,3 +95,15 @@ export function routedText(ticketId: string, unitName: string | null, replyDeadl
   if (!unitName) return `【工单进展】您的工单 ${ticketId} 将由12345中心人工派单，工作人员会尽快确定承办部门，答复期限不变（${replyDeadline}前）。`;
   return `【工单进展】您的工单 ${ticketId} 已转交“${unitName}”办理，答复期限：${replyDeadline}前。`;
 }
+
+/** A unit's answer (答复), sent to the citizen in the conversation they filed in, with the request to rate it. */
+export function replyText(ticketId: string, unitName: string, answer: string): string {
+  return [
+    `【工单答复】您的工单 ${ticketId} 已由“${unitName}”答复：`,
+    answer,
+    '请您对办理结果进行评价：回复“满意”“基本满意”或“不满意”，并告诉我们问题是否已解决。',
+  ].join('\n\n');
+}
+
+/** Choices offered with the reply so the citizen can rate with one tap. */
+export const RATING_CHOICES = ['满意', '基本满意', '不满意'] as const;

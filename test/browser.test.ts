@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -6,6 +7,10 @@ import type { Services } from '../bot/services';
 import { startWebServer, type WebServer } from '../bot/web-server';
 import { startWorkers, type RunningWorkers } from '../workers/start-workers';
 import { openTestServices, waitFor } from './helpers/harness';
+import { hashPassword } from '../data/accounts/passwords';
+import { submitTicket } from '../workers/intake/submit-ticket';
+import { performAction } from '../workers/tickets/actions';
+import { RedisTicketFeed } from '../workers/tickets/feed';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = fs.existsSync(CHROMIUM);
@@ -19,6 +24,7 @@ run(haveChromium || process.env.CI ? 'chat page in a real browser' : `chat page 
   let workers: RunningWorkers;
   let browser: Browser;
   let page: Page;
+  let filed = '';
 
   beforeAll(async () => {
     s = await openTestServices('browser');
@@ -68,6 +74,7 @@ run(haveChromium || process.env.CI ? 'chat page in a real browser' : `chat page 
 
     const text = await page.locator('#webchat').innerText();
     const id = /工单号：(\d{10})/.exec(text)![1];
+    filed = id;
     expect(text).toContain('138****5678');
     const stored = await s.store.getTicket(id);
     expect(stored?.location).toBe('幸福路88号');
@@ -86,4 +93,60 @@ run(haveChromium || process.env.CI ? 'chat page in a real browser' : `chat page 
     await page.reload();
     await transcriptHas('工单号：');
   }, 60_000);
+
+  it('lets an agent sign for and answer the ticket in the console; the answer appears in the citizen\'s chat; new tickets appear without a reload', async () => {
+    expect(filed).not.toBe('');
+    // The unit the ticket went to (the dispatch centre sends it to urban management if the classifier was unsure).
+    let ticket = (await s.store.getTicket(filed))!;
+    const unit = ticket.routing?.department ?? 'urban-management';
+    if (!ticket.routing?.department) {
+      await performAction(filed, { kind: 'dispatch', lead: unit }, { id: 'disp', role: 'dispatcher' }, { store: s.store, queues: s.queues, catalogue: s.catalogue, limits: s.limits, calendar: s.calendar });
+    }
+    const at = new Date().toISOString();
+    await s.store.createAccount({ id: crypto.randomUUID(), username: 'browser-agent', displayName: '赵六', role: 'agent', department: unit, passwordHash: await hashPassword('Agent-pass-2026'), disabled: false, createdAt: at, updatedAt: at });
+
+    const agent = await browser.newPage({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    agent.on('pageerror', (e) => errors.push(e.message));
+    await agent.goto(web.url + '/console/');
+    await agent.locator('#login-username').fill('browser-agent');
+    await agent.locator('#login-password').fill('Agent-pass-2026');
+    await agent.locator('#login-submit').click();
+    await agent.locator('#who-name').getByText('赵六').waitFor({ timeout: 10_000 });
+    const row = agent.locator(`#ticket-rows tr[data-id="${filed}"]`);
+    await row.waitFor({ timeout: 10_000 });
+    expect(await row.innerText()).toContain('待签收');
+    await row.click();
+    await agent.locator('#ticket-words').getByText('楼下烧烤店油烟太大').waitFor();
+    expect(await agent.locator('#detail-pane').innerText()).toContain('138****5678');
+
+    await agent.locator('form[data-action="acknowledge"] button[type="submit"]').click();
+    await agent.locator('form[data-action="reply"] textarea').waitFor({ timeout: 10_000 });
+    await agent.locator('form[data-action="reply"] textarea').fill('已责令该烧烤店加装油烟净化设备并调整营业时间，感谢您的监督。');
+    await agent.locator('form[data-action="reply"] button[type="submit"]').click();
+    await agent.locator('#notice').getByText(`工单 ${filed}：回复成功。`).waitFor({ timeout: 10_000 });
+    ticket = (await s.store.getTicket(filed))!;
+    expect(ticket.state).toBe('replied');
+
+    // The citizen's chat shows the answer and the request to rate it, in the same conversation.
+    await transcriptHas('【工单答复】', 20_000);
+    await transcriptHas('已责令该烧烤店加装油烟净化设备');
+    await transcriptHas('请您对办理结果进行评价');
+
+    // A new ticket for the unit appears in the open console without reloading.
+    const second = await submitTicket(
+      { intakeKey: crypto.randomUUID(), description: '夜市摊位占了整条人行道', location: '人民路', phone: '13900001111', type: '投诉', proposedType: '投诉', urgent: false, enterprise: false, channel: ticket.channel },
+      { store: s.store, queues: s.queues, limits: s.limits, calendar: s.calendar },
+      s.secret,
+    );
+    await waitFor(async () => (await s.store.getTicket(second.ticket.id))?.state === 'dispatched', 10_000, 'routing');
+    const routed = (await s.store.getTicket(second.ticket.id))!;
+    if (routed.routing?.department !== unit) {
+      await performAction(routed.id, { kind: 'dispatch', lead: unit }, { id: 'disp', role: 'dispatcher' }, { store: s.store, queues: s.queues, catalogue: s.catalogue, limits: s.limits, calendar: s.calendar, feed: new RedisTicketFeed(s.redis, s.config.queuePrefix) });
+    }
+    await agent.locator(`#ticket-rows tr[data-id="${second.ticket.id}"]`).waitFor({ timeout: 15_000 });
+    await agent.screenshot({ path: path.join(os.tmpdir(), 'hotline-console.png') });
+    expect(errors).toEqual([]);
+    await agent.close();
+  }, 90_000);
 });

@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -197,6 +198,49 @@ function storeContract(factory: StoreFactory) {
     expect(await store.listNotifications({ audience: 'supervision', department: 'water-supply', ticketId: 'N1' })).toEqual([
       { ...n, key: 'N1.b', at: '2026-11-22T03:00:00.000Z', audience: 'supervision', level: 'supervision' },
     ]);
+  });
+
+  it('lists the tickets a unit works on now: lead or supporting, not after it returned them', async () => {
+    const unit = 'u' + Date.now().toString(36);
+    const deadlines = { ack: '2026-11-23T23:59:59+08:00', reply: '2026-12-04T23:59:59+08:00', provisional: false };
+    const assignment = (department: string, role: 'lead' | 'support', state: 'dispatched' | 'returned' = 'dispatched') => ({ department, role, state, assignedAt: '2026-11-22T02:00:01.000Z', deadlines });
+    const a = (await store.createTicket(newTicket(), receivedEvent())).ticket;
+    const b = (await store.createTicket(newTicket(), receivedEvent())).ticket;
+    const c = (await store.createTicket(newTicket(), receivedEvent())).ticket;
+    await store.updateTicket(a.id, 1, { state: 'dispatched', assignments: [assignment(unit, 'lead')] }, event('dispatched'));
+    await store.updateTicket(b.id, 1, { state: 'dispatched', assignments: [assignment('other-' + unit, 'lead'), assignment(unit, 'support')] }, event('dispatched'));
+    await store.updateTicket(c.id, 1, { state: 'dispatched', assignments: [assignment(unit, 'lead')] }, event('dispatched'));
+    expect((await store.listTickets({ department: unit })).map((t) => t.id)).toEqual([a.id, b.id, c.id]);
+    await store.updateTicket(c.id, 2, { state: 'returned', assignments: [assignment(unit, 'lead', 'returned')] }, event('returned'));
+    expect((await store.listTickets({ department: unit })).map((t) => t.id)).toEqual([a.id, b.id]);
+    expect((await store.listTickets({ department: 'other-' + unit })).map((t) => t.id)).toEqual([b.id]);
+  });
+
+  it('keeps accounts with unique usernames (any case) and changes them', async () => {
+    const name = 'agent' + Date.now().toString(36);
+    const account = { id: crypto.randomUUID(), username: name.toUpperCase(), displayName: '张三', role: 'agent' as const, department: 'water-supply', passwordHash: 'scrypt$x', disabled: false, createdAt: '2026-11-22T02:00:00.000Z', updatedAt: '2026-11-22T02:00:00.000Z' };
+    expect(await store.createAccount(account)).toBe(true);
+    expect(await store.createAccount({ ...account, id: crypto.randomUUID() })).toBe(false);
+    expect((await store.findAccountByUsername(name))?.id).toBe(account.id);
+    expect((await store.getAccount(account.id))?.username).toBe(name);
+    const changed = await store.updateAccount(account.id, { disabled: true, department: undefined, role: 'dispatcher' });
+    expect(changed).toMatchObject({ disabled: true, role: 'dispatcher', displayName: '张三' });
+    expect(changed!.department).toBeUndefined();
+    expect((await store.getAccount(account.id))!.department).toBeUndefined();
+    expect(await store.updateAccount('missing', { disabled: true })).toBeNull();
+    expect((await store.listAccounts()).some((a) => a.id === account.id)).toBe(true);
+  });
+
+  it('keeps the audit log append-only, newest first, by actor, ticket and action', async () => {
+    const actor = 'act-' + crypto.randomUUID();
+    const entry = (id: string, at: string, action: string, ticketId?: string) => ({ id, at, actorId: actor, actorName: '李四', role: 'agent' as const, action, ticketId, outcome: 'ok' as const });
+    await store.appendAudit(entry(actor + '1', '2026-11-22T02:00:00.000Z', 'login'));
+    await store.appendAudit(entry(actor + '2', '2026-11-22T03:00:00.000Z', 'ticket.acknowledge', 'T-' + actor));
+    await store.appendAudit(entry(actor + '2', '2026-11-22T09:00:00.000Z', 'changed'));
+    expect((await store.listAudit({ actorId: actor })).map((e) => e.action)).toEqual(['ticket.acknowledge', 'login']);
+    expect((await store.listAudit({ ticketId: 'T-' + actor })).map((e) => e.id)).toEqual([actor + '2']);
+    expect((await store.listAudit({ actorId: actor, before: '2026-11-22T03:00:00.000Z' })).map((e) => e.id)).toEqual([actor + '1']);
+    expect((await store.listAudit({ actorId: actor, action: 'login' })).length).toBe(1);
   });
 }
 

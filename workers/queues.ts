@@ -23,8 +23,8 @@ export interface TicketJob {
 
 export interface NotifyJob {
   ticketId: string;
-  /** routed: where the ticket went first; redispatched: a dispatcher sent it to (another) unit. */
-  event: 'routed' | 'redispatched';
+  /** routed: where the ticket went first; redispatched: a dispatcher sent it to (another) unit; replied: the lead unit's answer (key reply-<seq>). */
+  event: 'routed' | 'redispatched' | 'replied';
   /** What makes this message unique for the ticket (default: the event); it is sent at most once per key. */
   key?: string;
 }

@@ -2,6 +2,7 @@ import type { Worker } from 'bullmq';
 import type { Services } from '../bot/services';
 import { startRetrainWorker, type RetrainWorker } from './classifier/retrain-worker';
 import { reconcileIntake, startIntakeWorker } from './intake/intake-worker';
+import { RedisTicketFeed } from './tickets/feed';
 import { TicketTimers } from './timers/timers';
 
 export interface RunningWorkers {
@@ -31,6 +32,7 @@ export async function startWorkers(s: Services): Promise<RunningWorkers> {
       .catch((err) => s.log.warn({ err }, 'timer reconciliation failed'));
   const intake = startIntakeWorker({
     timers,
+    feed: new RedisTicketFeed(s.redis, s.config.queuePrefix),
     store: s.store,
     queues: s.queues,
     classifier: s.classifier,

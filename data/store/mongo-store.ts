@@ -4,6 +4,7 @@ import { Collection, Db, MongoClient, MongoServerError } from 'mongodb';
 import { dayKey, formatTicketNumber } from '../tickets/numbering';
 import type { NewTicket, NewTicketEvent, Ticket, TicketPatch } from '../tickets/ticket';
 import { StateConflictError, TicketNotFoundError, VersionConflictError } from './errors';
+import type { Account, AccountPatch, AuditEntry, AuditQuery } from '../accounts/account';
 import type { Correction, CreateResult, Notification, NotificationQuery, TicketQuery, TicketStore } from './types';
 
 export interface MongoStoreOptions {
@@ -19,12 +20,19 @@ interface CounterDoc { _id: string; value: number }
 interface StateDoc { _id: string; etag: string; doc: Record<string, unknown> }
 type CorrectionDoc = Omit<Correction, 'ticketId'> & { _id: string };
 type NotificationDoc = Omit<Notification, 'key'> & { _id: string };
+type AccountDoc = Omit<Account, 'id'> & { _id: string };
+type AuditDoc = Omit<AuditEntry, 'id'> & { _id: string };
 
 const DUPLICATE_KEY = 11000;
 
 function toTicket(doc: TicketDoc): Ticket {
   const { _id, queue: _queue, ...rest } = doc;
   return { id: _id, ...rest } as Ticket;
+}
+
+function fromAccountDoc(d: AccountDoc): Account {
+  const { _id, ...rest } = d;
+  return { id: _id, ...rest };
 }
 
 /**
@@ -38,12 +46,16 @@ export class MongoStore implements TicketStore {
   private readonly counters: Collection<CounterDoc>;
   private readonly corrections: Collection<CorrectionDoc>;
   private readonly notifications: Collection<NotificationDoc>;
+  private readonly accounts: Collection<AccountDoc>;
+  private readonly audit: Collection<AuditDoc>;
 
   private constructor(private readonly client: MongoClient, db: Db, prefix: string) {
     this.tickets = db.collection<TicketDoc>(prefix + 'tickets');
     this.counters = db.collection<CounterDoc>(prefix + 'counters');
     this.corrections = db.collection<CorrectionDoc>(prefix + 'corrections');
     this.notifications = db.collection<NotificationDoc>(prefix + 'notifications');
+    this.accounts = db.collection<AccountDoc>(prefix + 'accounts');
+    this.audit = db.collection<AuditDoc>(prefix + 'audit');
     this.botState = new MongoBotStorage(db.collection<StateDoc>(prefix + 'bot_state'));
   }
 
@@ -59,6 +71,11 @@ export class MongoStore implements TicketStore {
     await store.corrections.createIndex({ at: 1 });
     await store.notifications.createIndex({ audience: 1, department: 1, at: -1 });
     await store.notifications.createIndex({ ticketId: 1, at: -1 });
+    await store.tickets.createIndex({ 'assignments.department': 1, receivedAt: 1 });
+    await store.accounts.createIndex({ username: 1 }, { unique: true });
+    await store.audit.createIndex({ at: -1 });
+    await store.audit.createIndex({ ticketId: 1, at: -1 });
+    await store.audit.createIndex({ actorId: 1, at: -1 });
     return store;
   }
 
@@ -127,6 +144,17 @@ export class MongoStore implements TicketStore {
     const filter: Record<string, unknown> = {};
     if (query.state?.length) filter.state = { $in: query.state };
     if (query.queue) filter.queue = query.queue;
+    if (query.department) {
+      // Tickets from before assignments existed count their routed unit as lead (as withAssignments reads them).
+      filter.$and = [
+        {
+          $or: [
+            { assignments: { $elemMatch: { department: query.department, state: { $nin: ['returned', 'withdrawn'] } } } },
+            { assignments: { $exists: false }, 'routing.department': query.department },
+          ],
+        },
+      ];
+    }
     if (query.receivedBefore) filter.receivedAt = { $lt: query.receivedBefore };
     if (query.after) {
       const { receivedAt, id } = query.after;
@@ -168,13 +196,64 @@ export class MongoStore implements TicketStore {
     return docs.map(({ _id, ...rest }) => ({ key: _id, ...rest }));
   }
 
+  async createAccount(a: Account): Promise<boolean> {
+    const { id, ...rest } = a;
+    try {
+      await this.accounts.insertOne({ _id: id, ...rest, username: a.username.toLowerCase() });
+      return true;
+    } catch (err) {
+      if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) return false;
+      throw err;
+    }
+  }
+
+  async getAccount(id: string): Promise<Account | null> {
+    const d = await this.accounts.findOne({ _id: id });
+    return d ? fromAccountDoc(d) : null;
+  }
+
+  async findAccountByUsername(username: string): Promise<Account | null> {
+    const d = await this.accounts.findOne({ username: username.toLowerCase() });
+    return d ? fromAccountDoc(d) : null;
+  }
+
+  async listAccounts(): Promise<Account[]> {
+    return (await this.accounts.find({}).sort({ username: 1 }).toArray()).map(fromAccountDoc);
+  }
+
+  async updateAccount(id: string, patch: AccountPatch): Promise<Account | null> {
+    const set: Record<string, unknown> = {};
+    const unset: Record<string, ''> = {};
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === undefined) unset[k] = '';
+      else set[k] = v;
+    }
+    const d = await this.accounts.findOneAndUpdate({ _id: id }, { ...(Object.keys(set).length ? { $set: set } : {}), ...(Object.keys(unset).length ? { $unset: unset } : {}) }, { returnDocument: 'after' });
+    return d ? fromAccountDoc(d) : null;
+  }
+
+  async appendAudit(e: AuditEntry): Promise<void> {
+    const { id, ...rest } = e;
+    await this.audit.updateOne({ _id: id }, { $setOnInsert: rest }, { upsert: true });
+  }
+
+  async listAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    const filter: Record<string, unknown> = {};
+    if (query.actorId) filter.actorId = query.actorId;
+    if (query.ticketId) filter.ticketId = query.ticketId;
+    if (query.action) filter.action = query.action;
+    if (query.before) filter.at = { $lt: query.before };
+    const docs = await this.audit.find(filter).sort({ at: -1, _id: -1 }).limit(query.limit ?? 200).toArray();
+    return docs.map(({ _id, ...rest }) => ({ id: _id, ...rest }));
+  }
+
   async ping(): Promise<void> {
     await this.client.db('admin').command({ ping: 1 });
   }
 
   /** Drops this store's collections: for tests only. */
   async dropAll(): Promise<void> {
-    for (const c of [this.tickets, this.counters, this.corrections, this.notifications, (this.botState as MongoBotStorage).collection]) {
+    for (const c of [this.tickets, this.counters, this.corrections, this.notifications, this.accounts, this.audit, (this.botState as MongoBotStorage).collection]) {
       await c.drop().catch(() => undefined);
     }
   }

@@ -6,6 +6,8 @@ import type { Storage, StoreItems } from 'botbuilder';
 import { dayKey, formatTicketNumber } from '../tickets/numbering';
 import type { NewTicket, NewTicketEvent, Ticket, TicketPatch } from '../tickets/ticket';
 import { StateConflictError, TicketNotFoundError, VersionConflictError } from './errors';
+import type { Account, AccountPatch, AuditEntry, AuditQuery } from '../accounts/account';
+import { activeAssignments, withAssignments } from '../tickets/lifecycle';
 import type { Correction, CreateResult, Notification, NotificationQuery, TicketQuery, TicketStore } from './types';
 
 export interface SqliteStoreOptions {
@@ -33,7 +35,22 @@ CREATE TABLE IF NOT EXISTS corrections (ticket_id TEXT PRIMARY KEY, at TEXT NOT 
 CREATE TABLE IF NOT EXISTS notifications (key TEXT PRIMARY KEY, ticket_id TEXT NOT NULL, audience TEXT NOT NULL, department TEXT NOT NULL, at TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS notifications_audience ON notifications(audience, department, at);
 CREATE INDEX IF NOT EXISTS notifications_ticket ON notifications(ticket_id, at);
+CREATE TABLE IF NOT EXISTS accounts (id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS audit (id TEXT PRIMARY KEY, at TEXT NOT NULL, actor_id TEXT NOT NULL, ticket_id TEXT, action TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_at ON audit(at);
+CREATE INDEX IF NOT EXISTS audit_ticket ON audit(ticket_id, at);
+CREATE INDEX IF NOT EXISTS audit_actor ON audit(actor_id, at);
 `;
+
+/** Units working on each ticket now (active assignments), so a unit's queue is an index lookup. */
+const DEPARTMENTS_SCHEMA = `
+CREATE TABLE ticket_departments (department TEXT NOT NULL, received_at TEXT NOT NULL, ticket_id TEXT NOT NULL, PRIMARY KEY (department, received_at, ticket_id));
+CREATE INDEX ticket_departments_ticket ON ticket_departments(ticket_id);
+`;
+
+function workingUnits(ticket: Ticket): string[] {
+  return [...new Set(activeAssignments(withAssignments(ticket)).map((a) => a.department))];
+}
 
 /**
  * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a ticket confirmed to the citizen
@@ -52,7 +69,22 @@ export class SqliteStore implements TicketStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.exec(SCHEMA);
+    this.migrateDepartments();
     this.botState = new SqliteBotStorage(this.db);
+  }
+
+  /** Creates and fills the unit index for a database written before it existed. */
+  private migrateDepartments(): void {
+    const exists = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ticket_departments'").get();
+    if (exists) return;
+    this.db.transaction(() => {
+      this.db.exec(DEPARTMENTS_SCHEMA);
+      const insert = this.db.prepare('INSERT OR IGNORE INTO ticket_departments(department, received_at, ticket_id) VALUES (?, ?, ?)');
+      for (const row of this.db.prepare('SELECT doc FROM tickets').iterate() as Iterable<{ doc: string }>) {
+        const t: Ticket = JSON.parse(row.doc);
+        for (const d of workingUnits(t)) insert.run(d, t.receivedAt, t.id);
+      }
+    }).immediate();
   }
 
   async createTicket(input: NewTicket, event: NewTicketEvent): Promise<CreateResult> {
@@ -99,6 +131,11 @@ export class SqliteStore implements TicketStore {
         .prepare('UPDATE tickets SET version = ?, state = ?, queue = ?, doc = ? WHERE id = ? AND version = ?')
         .run(next.version, next.state, next.routing?.queue ?? null, JSON.stringify(next), id, expectedVersion);
       if (result.changes !== 1) throw new VersionConflictError(id, expectedVersion);
+      if (patch.assignments !== undefined || patch.routing !== undefined) {
+        this.db.prepare('DELETE FROM ticket_departments WHERE ticket_id = ?').run(id);
+        const insert = this.db.prepare('INSERT OR IGNORE INTO ticket_departments(department, received_at, ticket_id) VALUES (?, ?, ?)');
+        for (const d of workingUnits(next)) insert.run(d, next.receivedAt, id);
+      }
       return next;
     });
     return run.immediate();
@@ -118,6 +155,10 @@ export class SqliteStore implements TicketStore {
     if (query.queue) {
       where.push('queue = ?');
       params.push(query.queue);
+    }
+    if (query.department) {
+      where.push('id IN (SELECT ticket_id FROM ticket_departments WHERE department = ?)');
+      params.push(query.department);
     }
     if (query.receivedBefore) {
       where.push('received_at < ?');
@@ -175,6 +216,63 @@ export class SqliteStore implements TicketStore {
     const rows = this.db
       .prepare('SELECT doc FROM notifications' + (where.length ? ' WHERE ' + where.join(' AND ') : '') + ' ORDER BY at DESC, key LIMIT ?')
       .all(...params) as { doc: string }[];
+    return rows.map((r) => JSON.parse(r.doc));
+  }
+
+  async createAccount(a: Account): Promise<boolean> {
+    const r = this.db.prepare('INSERT INTO accounts(id, username, doc) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(a.id, a.username.toLowerCase(), JSON.stringify({ ...a, username: a.username.toLowerCase() }));
+    return r.changes === 1;
+  }
+
+  async getAccount(id: string): Promise<Account | null> {
+    const row = this.db.prepare('SELECT doc FROM accounts WHERE id = ?').get(id) as { doc: string } | undefined;
+    return row ? JSON.parse(row.doc) : null;
+  }
+
+  async findAccountByUsername(username: string): Promise<Account | null> {
+    const row = this.db.prepare('SELECT doc FROM accounts WHERE username = ?').get(username.toLowerCase()) as { doc: string } | undefined;
+    return row ? JSON.parse(row.doc) : null;
+  }
+
+  async listAccounts(): Promise<Account[]> {
+    return (this.db.prepare('SELECT doc FROM accounts ORDER BY username').all() as { doc: string }[]).map((r) => JSON.parse(r.doc));
+  }
+
+  async updateAccount(id: string, patch: AccountPatch): Promise<Account | null> {
+    return this.db.transaction((): Account | null => {
+      const row = this.db.prepare('SELECT doc FROM accounts WHERE id = ?').get(id) as { doc: string } | undefined;
+      if (!row) return null;
+      const next: Account = JSON.parse(JSON.stringify({ ...JSON.parse(row.doc), ...patch }));
+      this.db.prepare('UPDATE accounts SET doc = ? WHERE id = ?').run(JSON.stringify(next), id);
+      return next;
+    }).immediate();
+  }
+
+  async appendAudit(e: AuditEntry): Promise<void> {
+    this.db.prepare('INSERT INTO audit(id, at, actor_id, ticket_id, action, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING').run(e.id, e.at, e.actorId, e.ticketId ?? null, e.action, JSON.stringify(e));
+  }
+
+  async listAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.actorId) {
+      where.push('actor_id = ?');
+      params.push(query.actorId);
+    }
+    if (query.ticketId) {
+      where.push('ticket_id = ?');
+      params.push(query.ticketId);
+    }
+    if (query.action) {
+      where.push('action = ?');
+      params.push(query.action);
+    }
+    if (query.before) {
+      where.push('at < ?');
+      params.push(query.before);
+    }
+    params.push(query.limit ?? 200);
+    const rows = this.db.prepare('SELECT doc FROM audit' + (where.length ? ' WHERE ' + where.join(' AND ') : '') + ' ORDER BY at DESC, id DESC LIMIT ?').all(...params) as { doc: string }[];
     return rows.map((r) => JSON.parse(r.doc));
   }
 

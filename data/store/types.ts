@@ -1,4 +1,5 @@
 import type { Storage } from 'botbuilder';
+import type { Account, AccountPatch, AuditEntry, AuditQuery } from '../accounts/account';
 import type { Actor, NewTicket, NewTicketEvent, Ticket, TicketPatch, TicketState, TicketType } from '../tickets/ticket';
 
 export interface CreateResult {
@@ -11,6 +12,8 @@ export interface TicketQuery {
   state?: TicketState[];
   /** Queue code: a department code or 'dispatch-centre'. */
   queue?: string;
+  /** Tickets a unit works on now: it has an assignment (lead or support) that is neither returned nor withdrawn. */
+  department?: string;
   /** Only tickets received before this ISO time. */
   receivedBefore?: string;
   /** Keyset paging: only tickets after this one in the (receivedAt, id) order. */
@@ -103,6 +106,26 @@ export interface TicketStore {
 
   /** Notifications matching a query, newest first. */
   listNotifications(query: NotificationQuery): Promise<Notification[]>;
+
+  /** Stores a new account; false (and nothing changed) when the username is taken. */
+  createAccount(account: Account): Promise<boolean>;
+
+  getAccount(id: string): Promise<Account | null>;
+
+  /** The account with this username (compared lower-case), or null. */
+  findAccountByUsername(username: string): Promise<Account | null>;
+
+  /** Every account, by username. */
+  listAccounts(): Promise<Account[]>;
+
+  /** Changes an account; returns it, or null when there is none with this id. */
+  updateAccount(id: string, patch: AccountPatch): Promise<Account | null>;
+
+  /** Appends to the audit log (append-only; entries are never changed). */
+  appendAudit(entry: AuditEntry): Promise<void>;
+
+  /** Audit entries matching a query, newest first. */
+  listAudit(query: AuditQuery): Promise<AuditEntry[]>;
 
   /** Pings the underlying database; throws when it is unreachable. */
   ping(): Promise<void>;

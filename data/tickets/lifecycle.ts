@@ -41,7 +41,9 @@ export type Command =
   /** The other side of a merge, recorded on the ticket that absorbs a repeat. */
   | { kind: 'absorb'; from: string }
   /** 即时办结: answered at once from the knowledge base. */
-  | { kind: 'answer-directly'; answer: string; entry?: string };
+  | { kind: 'answer-directly'; answer: string; entry?: string }
+  /** 督办: a supervisor's note to the units working on the ticket; changes no state. */
+  | { kind: 'supervise'; note: string };
 
 export type CommandKind = Command['kind'];
 
@@ -71,6 +73,7 @@ export type LifecycleErrorCode =
   | 'already-replied'
   | 'reason-required'
   | 'text-required'
+  | 'note-required'
   | 'acknowledged-cannot-redispatch'
   | 'same-dispatch'
   | 'extension-pending'
@@ -98,6 +101,7 @@ const MESSAGES: Record<LifecycleErrorCode, string> = {
   'already-replied': '您所在的单位已经答复过该工单。',
   'reason-required': '请填写原因。',
   'text-required': '请填写答复内容。',
+  'note-required': '请填写督办意见。',
   'acknowledged-cannot-redispatch': '承办单位已签收，不能直接改派；如非本单位职责，请由承办单位先退单。',
   'same-dispatch': '工单已经派给这些单位，无需重复派单。',
   'extension-pending': '已有一个延期申请在审批中，请等待审批结果。',
@@ -140,6 +144,7 @@ const ROLES: Record<CommandKind, readonly ActorRole[]> = {
   merge: CENTRE,
   absorb: CENTRE,
   'answer-directly': ['system', 'dispatcher'],
+  supervise: ['supervisor', 'admin'],
 };
 
 /** Units whose assignment is live (not returned or withdrawn). */
@@ -306,6 +311,12 @@ export function decide(stored: Ticket, cmd: Command, ctx: LifecycleContext): Dec
           data: { department: request.department, until: request.until, requestedBy: request.requestedBy.id },
         }),
       };
+    }
+
+    case 'supervise': {
+      const note = cmd.note?.trim();
+      if (!note) throw new LifecycleError('note-required');
+      return { patch: {}, event: event('supervised', ticket.state, { reason: note, data: { departments: activeAssignments(ticket).map((a) => a.department) } }) };
     }
 
     case 'wait': {

@@ -15,6 +15,8 @@ export interface RouteDeps {
   /** Schedules the ticket's warning and escalation timers once it is with a unit. */
   timers?: { sync(after: Ticket, before?: Ticket | null): Promise<unknown> };
   now?: () => Date;
+  /** Tells open consoles that a ticket arrived in a queue. */
+  feed?: { publish(ticket: Ticket): Promise<void> };
 }
 
 /** The routing decision for a classifier's prediction: the department when confident enough, the dispatch centre otherwise. */
@@ -75,5 +77,6 @@ export async function routeTicket(ticketId: string, deps: RouteDeps): Promise<Ti
   await deps.queues.department(queue).add('ticket', { ticketId: ticket.id }, { jobId: jobId.department(ticket.id) });
   await deps.queues.notify().add('routed', { ticketId: ticket.id, event: 'routed' }, { jobId: jobId.notify(ticket.id, 'routed') });
   await deps.timers?.sync(ticket);
+  await deps.feed?.publish(ticket);
   return ticket;
 }

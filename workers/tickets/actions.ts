@@ -2,10 +2,12 @@ import type { TimeLimits } from '../../data/calendar/deadlines';
 import type { WorkingCalendar } from '../../data/calendar/working-days';
 import { DISPATCH_CENTRE, type Catalogue } from '../../data/catalogue';
 import { VersionConflictError } from '../../data/store/errors';
-import type { TicketStore } from '../../data/store/types';
+import type { Notification, TicketStore } from '../../data/store/types';
 import { decide, LifecycleError, type Command } from '../../data/tickets/lifecycle';
 import type { Actor, Ticket } from '../../data/tickets/ticket';
 import { jobId, type Queues } from '../queues';
+import type { TicketFeed } from './feed';
+import { redispatchTicket } from './redispatch';
 
 export interface ActionDeps {
   store: TicketStore;
@@ -15,6 +17,10 @@ export interface ActionDeps {
   calendar: WorkingCalendar;
   timers?: { sync(after: Ticket, before?: Ticket | null): Promise<unknown> };
   now?: () => Date;
+  /** Tells open consoles that the ticket changed. */
+  feed?: TicketFeed;
+  /** In-product notifications (a supervision note for the units). */
+  notify?: (ns: Notification[]) => Promise<unknown>;
 }
 
 export interface ActionOptions {
@@ -34,6 +40,8 @@ export async function performAction(ticketId: string, cmd: Command, actor: Actor
   if (!before) throw new LifecycleError('not-found');
   if (options.expectedVersion !== undefined && options.expectedVersion !== before.version) throw new LifecycleError('conflict');
   if (cmd.kind === 'merge') return merge(before, cmd.into, actor, deps);
+  // Dispatching has its own use case: the old queue's job, the citizen's notice and the classifier's correction.
+  if (cmd.kind === 'dispatch' && before.routing && (before.state === 'dispatched' || before.state === 'returned')) return redispatchTicket({ ticketId, department: cmd.lead, supports: cmd.supports, actor, reason: cmd.reason }, deps);
   const now = (deps.now ?? (() => new Date()))();
   const decision = decide(before, cmd, {
     actor,
@@ -62,7 +70,28 @@ async function followUp(before: Ticket, after: Ticket, deps: ActionDeps): Promis
   if (event.action === 'reopened' && after.routing?.department) {
     await deps.queues.department(after.routing.department).add('ticket', { ticketId: after.id }, { jobId: jobId.event(after.id, event.seq) });
   }
+  const reply = after.replies?.find((r) => r.seq === event.data?.reply && r.toCitizen);
+  if (event.action === 'replied' && reply) {
+    // The answer goes to the citizen in the conversation they filed in, once (the job id and the history key say so).
+    const key = `reply-${reply.seq}`;
+    await deps.queues.notify().add('replied', { ticketId: after.id, event: 'replied', key }, { jobId: jobId.notify(after.id, key) });
+  }
+  if (event.action === 'supervised') {
+    const departments = (event.data?.departments as string[] | undefined) ?? [];
+    await deps.notify?.(
+      departments.map((department) => ({
+        key: `${after.id}.supervised.${event.seq}.${department}`,
+        ticketId: after.id,
+        at: event.at,
+        audience: 'department' as const,
+        department,
+        level: 'supervision-note',
+        text: `【督办意见】工单 ${after.id}：${event.reason ?? ''}`,
+      })),
+    );
+  }
   await deps.timers?.sync(after, before);
+  await deps.feed?.publish(after);
 }
 
 /**
@@ -98,5 +127,6 @@ async function merge(source: Ticket, into: string, actor: Actor, deps: ActionDep
       if (!(err instanceof VersionConflictError)) throw err;
     }
   }
+  await deps.feed?.publish(merged);
   return merged;
 }

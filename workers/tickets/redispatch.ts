@@ -16,6 +16,7 @@ export interface RedispatchDeps {
   calendar: WorkingCalendar;
   timers?: { sync(after: Ticket, before?: Ticket | null): Promise<unknown> };
   now?: () => Date;
+  feed?: { publish(ticket: Ticket): Promise<void> };
 }
 
 export interface RedispatchCommand {
@@ -24,6 +25,8 @@ export interface RedispatchCommand {
   department: string;
   actor: Actor;
   reason?: string;
+  /** Supporting units (协办) besides the lead. */
+  supports?: string[];
   /** 'return' when the centre re-dispatches a ticket the department returned (退单 → 改派). */
   source?: 'return';
 }
@@ -67,12 +70,16 @@ export async function redispatchTicket(cmd: RedispatchCommand, deps: RedispatchD
 
   const previous = ticket.routing;
   let event = ticket.history[ticket.history.length - 1];
-  const alreadyDone = ROUTING_ACTIONS.has(event.action) && event.data?.toQueue === cmd.department && previous.queue === cmd.department;
+  const supports = [...new Set(cmd.supports ?? [])].filter((d) => d !== cmd.department).sort();
+  for (const code of supports) if (code === DISPATCH_CENTRE || !deps.catalogue.has(code)) throw new RedispatchError('unknown-department');
+  const currentSupports = (ticket.assignments ?? []).filter((a) => a.role === 'support' && a.state !== 'withdrawn' && a.state !== 'returned').map((a) => a.department).sort();
+  const sameSupports = JSON.stringify(supports) === JSON.stringify(currentSupports);
+  const alreadyDone = ROUTING_ACTIONS.has(event.action) && event.data?.toQueue === cmd.department && previous.queue === cmd.department && sameSupports;
   if (!alreadyDone) {
-    if (previous.queue === cmd.department) throw new RedispatchError('same-department');
+    if (previous.queue === cmd.department && sameSupports && ticket.state !== 'returned') throw new RedispatchError('same-department');
     const now = (deps.now ?? (() => new Date()))();
     const seq = ticket.history.length + 1;
-    const decision = decide(ticket, { kind: 'dispatch', lead: cmd.department, reason: cmd.reason }, {
+    const decision = decide(ticket, { kind: 'dispatch', lead: cmd.department, supports, reason: cmd.reason }, {
       actor: cmd.actor,
       now,
       limits: deps.limits,
@@ -117,6 +124,7 @@ async function followUp(ticket: Ticket, event: TicketEvent, deps: RedispatchDeps
     actor: event.actor,
     at: event.at,
   });
+  await deps.feed?.publish(ticket);
 }
 
 /** The job id under which the ticket sat in its queue before the routing event at seq. */

@@ -1,0 +1,398 @@
+// The agents' console: a small page over the documented API (/api/console/openapi.json).
+// Everything shown is built with textContent, never innerHTML, so citizens' words cannot inject markup.
+(() => {
+  'use strict';
+  const API = '/api/console';
+  const $ = (id) => document.getElementById(id);
+  const state = { session: null, catalogue: [], names: {}, tab: null, selected: null, events: null, reloadTimer: null };
+
+  const ROLE_NAMES = { agent: '承办人', dispatcher: '派单员', supervisor: '督办员', admin: '管理员' };
+  const TYPE_TAGS = { 举报: '举报', 投诉: '投诉', 咨询: '咨询', 求助: '求助', 建议: '建议', 表扬: '表扬' };
+  const TABS = {
+    agent: [['queue', '待办工单'], ['done', '已办工单'], ['notifications', '通知']],
+    dispatcher: [['queue', '派单队列'], ['extensions', '延期审批'], ['all', '全部工单']],
+    supervisor: [['overdue', '超期与督办'], ['all', '全部工单'], ['notifications', '督办通知']],
+    admin: [['all', '全部工单'], ['overdue', '超期与督办'], ['accounts', '账号管理'], ['audit', '审计日志'], ['catalogue', '派单目录'], ['limits', '办理时限'], ['board', '队列看板']],
+  };
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === 'class') node.className = v;
+      else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v === true ? '' : v);
+    }
+    for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) node.append(c instanceof Node ? c : String(c));
+    return node;
+  }
+
+  class ApiError extends Error {
+    constructor(status, code, message) { super(message); this.status = status; this.code = code; }
+  }
+
+  async function api(method, path, body) {
+    const headers = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (method !== 'GET' && state.session) headers['X-CSRF-Token'] = state.session.csrfToken;
+    const res = await fetch(API + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+    if (res.status === 204) return null;
+    const data = await res.json().catch(() => ({ code: 'bad-response', message: '服务暂时不可用，请稍后再试。' }));
+    if (!res.ok) {
+      if (res.status === 401 && path !== '/session') showLogin('登录已过期，请重新登录。');
+      throw new ApiError(res.status, data.code, data.message || '操作失败，请稍后再试。');
+    }
+    return data;
+  }
+
+  function notice(text) {
+    $('notice').textContent = text;
+    clearTimeout(notice.timer);
+    notice.timer = setTimeout(() => ($('notice').textContent = ''), 8000);
+  }
+
+  const unitName = (code) => (code === 'dispatch-centre' ? '12345中心派单组' : (state.catalogue.find((d) => d.code === code) || {}).name || code);
+
+  function fmtTime(iso) {
+    if (!iso) return '';
+    const d = new Date(iso);
+    return d.toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+  }
+
+  function fmtLeft(due) {
+    if (due.workingMinutesLeft === null || due.workingMinutesLeft === undefined) return '—';
+    const m = Math.abs(due.workingMinutesLeft);
+    const text = m >= 60 ? `${Math.floor(m / 60)}小时${m % 60 ? (m % 60) + '分' : ''}` : `${m}分钟`;
+    const what = due.kind === 'ack' ? '签收' : '答复';
+    if (due.light === 'paused') return `挂起中（${what}剩 ${text}）`;
+    return due.workingMinutesLeft < 0 ? `${what}已超期 ${text}` : `${what}剩 ${text}`;
+  }
+
+  const LIGHT_NAMES = { green: '正常', yellow: '黄灯：即将到期', red: '红灯：已超期', paused: '挂起', done: '无待办期限' };
+  const light = (due) => el('span', { class: 'light ' + due.light, title: LIGHT_NAMES[due.light], 'aria-label': LIGHT_NAMES[due.light] });
+
+  // ---- login ----
+
+  function showLogin(message) {
+    state.session = null;
+    if (state.events) state.events.close();
+    $('who').hidden = true;
+    $('app-view').hidden = true;
+    $('login-view').hidden = false;
+    $('login-error').textContent = message || '';
+    $('login-username').focus();
+  }
+
+  $('login-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    $('login-error').textContent = '';
+    $('login-submit').disabled = true;
+    try {
+      state.session = await api('POST', '/session', { username: $('login-username').value, password: $('login-password').value });
+      $('login-password').value = '';
+      await start();
+    } catch (err) {
+      $('login-error').textContent = err.message;
+    } finally {
+      $('login-submit').disabled = false;
+    }
+  });
+
+  $('btn-logout').addEventListener('click', async () => {
+    try { await api('DELETE', '/session'); } catch { /* already gone */ }
+    showLogin('您已退出登录。');
+  });
+
+  $('btn-password').addEventListener('click', () => { $('password-error').textContent = ''; $('password-dialog').showModal(); });
+  $('password-cancel').addEventListener('click', () => $('password-dialog').close());
+  $('password-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const f = e.target;
+    try {
+      await api('POST', '/session/password', { currentPassword: f.currentPassword.value, newPassword: f.newPassword.value });
+      f.reset();
+      $('password-dialog').close();
+      state.session.account.mustChangePassword = false;
+      notice('密码已修改。');
+    } catch (err) {
+      $('password-error').textContent = err.message;
+    }
+  });
+
+  async function start() {
+    const a = state.session.account;
+    const cat = await api('GET', '/catalogue');
+    state.catalogue = cat.departments;
+    $('who-name').textContent = `${a.displayName}（${ROLE_NAMES[a.role]}${a.department ? ' · ' + unitName(a.department) : ''}）`;
+    $('who').hidden = false;
+    $('login-view').hidden = true;
+    $('app-view').hidden = false;
+    renderTabs();
+    selectTab(TABS[a.role][0][0]);
+    connectEvents();
+    if (a.mustChangePassword) { notice('请先修改初始密码。'); $('password-dialog').showModal(); }
+  }
+
+  // ---- tabs and lists ----
+
+  function renderTabs() {
+    const nav = $('tabs');
+    nav.replaceChildren(...TABS[state.session.account.role].map(([key, label]) =>
+      el('button', { type: 'button', role: 'tab', 'data-tab': key, onclick: () => selectTab(key) }, label)));
+  }
+
+  function selectTab(key) {
+    if (key === 'board') { window.open('/console/queues', '_blank', 'noopener'); return; }
+    state.tab = key;
+    for (const b of $('tabs').children) b.setAttribute('aria-selected', String(b.dataset.tab === key));
+    const adminTab = ['accounts', 'audit', 'catalogue', 'limits', 'notifications'].includes(key);
+    $('list-pane').hidden = adminTab;
+    $('admin-pane').hidden = !adminTab;
+    $('panes').classList.toggle('wide', adminTab);
+    if (adminTab) { $('detail-pane').hidden = true; return void renderAdmin(key); }
+    return loadList();
+  }
+
+  async function loadList() {
+    const view = state.tab;
+    const label = (TABS[state.session.account.role].find(([k]) => k === view) || [])[1] || '';
+    $('list-title').textContent = label;
+    try {
+      const data = await api('GET', '/tickets?view=' + encodeURIComponent(view));
+      if (state.tab !== view) return;
+      $('list-count').textContent = `（共 ${data.total} 件）`;
+      $('ticket-rows').replaceChildren(...data.items.map(row));
+      $('list-empty').hidden = data.items.length > 0;
+      if (state.selected && !data.items.some((t) => t.id === state.selected)) { /* keep the detail open: it may be finished */ }
+    } catch (err) {
+      notice(err.message);
+    }
+  }
+
+  function row(t) {
+    const tags = [
+      t.urgent && el('span', { class: 'tag urgent' }, '紧急'),
+      t.enterprise && el('span', { class: 'tag enterprise' }, '企业'),
+      t.escalated && el('span', { class: 'tag escalated' }, '督办'),
+      t.pendingExtension && el('span', { class: 'tag' }, '延期待批'),
+    ];
+    return el('tr', { 'data-id': t.id, class: t.id === state.selected ? 'selected' : '', onclick: () => openTicket(t.id) },
+      el('td', {}, light(t.due)),
+      el('td', {}, t.id),
+      el('td', {}, TYPE_TAGS[t.type] || t.type),
+      el('td', {}, tags, t.summary),
+      el('td', {}, t.lead ? t.lead.name : '待派单'),
+      el('td', {}, t.stateName),
+      el('td', {}, fmtLeft(t.due)));
+  }
+
+  // ---- live updates ----
+
+  function connectEvents() {
+    if (state.events) state.events.close();
+    const es = new EventSource(API + '/events');
+    es.addEventListener('ticket', (e) => {
+      const change = JSON.parse(e.data);
+      if (['dispatched', 'dispatched-manually', 'redispatched', 'returned', 'reopened'].includes(change.action)) notice(`工单 ${change.ticketId} 有新动态，队列已更新。`);
+      scheduleReload(change.ticketId);
+    });
+    // After a reconnect the list is reloaded, in case a change was missed meanwhile.
+    es.addEventListener('open', () => scheduleReload(null));
+    state.events = es;
+  }
+
+  function scheduleReload(ticketId) {
+    clearTimeout(state.reloadTimer);
+    state.reloadTimer = setTimeout(() => {
+      if (!$('list-pane').hidden) loadList();
+      if (ticketId && ticketId === state.selected) openTicket(ticketId, true);
+    }, 300);
+  }
+
+  // ---- ticket detail and actions ----
+
+  async function openTicket(id, quiet) {
+    state.selected = id;
+    for (const tr of $('ticket-rows').children) tr.classList.toggle('selected', tr.dataset.id === id);
+    try {
+      const t = await api('GET', '/tickets/' + id);
+      renderDetail(t);
+    } catch (err) {
+      if (!quiet) notice(err.message);
+    }
+  }
+
+  function section(title, ...children) {
+    return el('section', { class: 'card' }, el('h3', {}, title), ...children);
+  }
+
+  function renderDetail(t) {
+    const pane = $('detail-pane');
+    pane.hidden = false;
+    const phone = el('span', { id: 'citizen-phone' }, t.citizen.hidden ? '举报人信息保密' : t.citizen.anonymous ? '匿名' : t.citizen.phone || '—');
+    const reveal = !t.citizen.hidden && !t.citizen.anonymous && t.citizen.phone
+      ? el('button', { type: 'button', class: 'link', onclick: async () => {
+          try { const r = await api('POST', `/tickets/${t.id}/reveal-contact`); phone.textContent = r.phone; } catch (err) { notice(err.message); }
+        } }, '查看完整号码（将记入审计）')
+      : null;
+    pane.replaceChildren(...[
+      el('div', { class: 'card' },
+        el('h2', {}, `工单 ${t.id}`, ' ', light(t.due), ' ', t.stateName),
+        el('dl', {},
+          el('dt', {}, '类型'), el('dd', {}, t.type, t.urgent ? '（紧急）' : '', t.enterprise ? '（企业诉求）' : ''),
+          el('dt', {}, '受理时间'), el('dd', {}, fmtTime(t.receivedAt)),
+          el('dt', {}, '地点'), el('dd', {}, t.location || '—'),
+          el('dt', {}, '联系电话'), el('dd', {}, phone, ' ', reveal),
+          el('dt', {}, '期限'), el('dd', {}, t.due.at ? `${fmtTime(t.due.at)}（${fmtLeft(t.due)}）` : '—'),
+          t.mergedInto ? [el('dt', {}, '已并入'), el('dd', {}, t.mergedInto)] : null,
+          t.mergedFrom ? [el('dt', {}, '并入的工单'), el('dd', {}, t.mergedFrom.join('、'))] : null),
+        el('h3', {}, '市民诉求'),
+        el('div', { class: 'words', id: 'ticket-words' }, t.description)),
+      t.candidates.length ? section('智能分派候选', el('ol', {}, t.candidates.map((c) => el('li', {}, `${c.name}（${Math.round(c.confidence * 100)}%）`)))) : null,
+      t.assignments.length ? section('承办单位', el('ul', {}, t.assignments.map((a) =>
+        el('li', {}, light(a.due), ' ', a.name, a.role === 'lead' ? '（主办）' : '（协办）', ` ${assignmentState(a.state)}，签收期限 ${fmtTime(a.deadlines.ack)}，答复期限 ${fmtTime(a.deadlines.reply)}`, a.deadlines.provisional ? '（暂按周一至周五计算）' : '')))) : null,
+      t.replies.length ? section('答复', el('ul', {}, t.replies.map((r) => el('li', {}, el('strong', {}, r.name, r.toCitizen ? '（答复市民）' : '（协办意见）'), ` ${fmtTime(r.at)} ${r.by}：`, el('div', { class: 'words' }, r.text))))) : null,
+      t.extensions.length ? section('延期申请', el('ul', {}, t.extensions.map((x) => el('li', {}, `${unitName(x.department)} 申请延期至 ${x.until.slice(0, 10)}：${x.reason}（${{ pending: '待审批', approved: '已同意', refused: '未同意' }[x.status]}${x.decisionReason ? '，' + x.decisionReason : ''}）`)))) : null,
+      actionsFor(t),
+      section('办理记录', el('ol', { class: 'history' }, t.history.map((h) =>
+        el('li', {}, `${fmtTime(h.at)} ${h.by} — ${h.actionName}`, h.detail ? `（${h.detail}）` : '', h.reason ? `：${h.reason}` : '')))),
+    ].filter(Boolean));
+    pane.scrollTop = 0;
+  }
+
+  function assignmentState(s) {
+    return { dispatched: '待签收', acknowledged: '已签收', 'in-progress': '办理中', replied: '已答复', returned: '已退单', withdrawn: '已撤回' }[s] || s;
+  }
+
+  function unitSelect(name, { optional, exclude } = {}) {
+    return el('select', { name }, optional ? el('option', { value: '' }, '（不填）') : null,
+      state.catalogue.filter((d) => d.code !== exclude).map((d) => el('option', { value: d.code }, d.name)));
+  }
+
+  function actionForm(t, action, title, fields, build) {
+    const error = el('p', { class: 'error', role: 'alert' });
+    const form = el('form', { 'data-action': action },
+      el('h4', {}, title), ...fields, error, el('button', { type: 'submit' }, title));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      error.textContent = '';
+      const submit = form.querySelector('button[type=submit]');
+      submit.disabled = true;
+      try {
+        const body = { ...build(form), expectedVersion: t.version };
+        const after = await api('POST', `/tickets/${t.id}/${action}`, body);
+        notice(`工单 ${t.id}：${title}成功。`);
+        if (after && after.history) renderDetail(after); else $('detail-pane').hidden = true;
+        loadList();
+      } catch (err) {
+        error.textContent = err.message;
+        if (err.code === 'conflict') openTicket(t.id, true);
+      } finally {
+        submit.disabled = false;
+      }
+    });
+    return form;
+  }
+
+  function actionsFor(t) {
+    const forms = [];
+    const can = new Set(t.allowed);
+    const v = (f, n) => f.elements[n].value.trim();
+    if (can.has('acknowledge')) forms.push(actionForm(t, 'acknowledge', '签收', [], () => ({})));
+    if (can.has('start')) forms.push(actionForm(t, 'start', '开始办理', [], () => ({})));
+    if (can.has('reply')) forms.push(actionForm(t, 'reply', '回复', [el('label', {}, '答复内容（将发送给市民）', el('textarea', { name: 'text', maxlength: 4000, required: true }))], (f) => ({ text: v(f, 'text') })));
+    if (can.has('request-extension')) forms.push(actionForm(t, 'request-extension', '申请延期', [
+      el('label', {}, '申请延期至', el('input', { name: 'until', type: 'date', required: true })),
+      el('label', {}, '延期理由', el('textarea', { name: 'reason', maxlength: 500, required: true }))], (f) => ({ until: v(f, 'until'), reason: v(f, 'reason') })));
+    if (can.has('return')) forms.push(actionForm(t, 'return', '退单', [
+      el('label', {}, '退单理由', el('textarea', { name: 'reason', maxlength: 500, required: true, placeholder: '例如：不属于本单位职责范围' })),
+      el('label', {}, '建议承办单位', unitSelect('suggested', { optional: true, exclude: state.session.account.department }))], (f) => ({ reason: v(f, 'reason'), ...(v(f, 'suggested') ? { suggested: v(f, 'suggested') } : {}) })));
+    if (can.has('dispatch')) {
+      const supports = el('select', { name: 'supports', multiple: true, size: 4 }, state.catalogue.map((d) => el('option', { value: d.code }, d.name)));
+      const lead = unitSelect('lead');
+      if (t.candidates[0]) lead.value = t.candidates[0].department;
+      forms.push(actionForm(t, 'dispatch', t.lead ? '改派' : '派单', [
+        el('label', {}, '主办单位', lead),
+        el('label', {}, '协办单位（可多选）', supports),
+        el('label', {}, '派单说明', el('input', { name: 'reason', maxlength: 500 }))],
+        (f) => ({ lead: v(f, 'lead'), supports: [...f.elements.supports.selectedOptions].map((o) => o.value), ...(v(f, 'reason') ? { reason: v(f, 'reason') } : {}) })));
+    }
+    if (can.has('decide-extension')) {
+      forms.push(actionForm(t, 'decide-extension', '审批延期', [
+        el('label', {}, '审批结果', el('select', { name: 'approve' }, el('option', { value: 'true' }, '同意'), el('option', { value: 'false' }, '不同意'))),
+        el('label', {}, '审批意见', el('input', { name: 'reason', maxlength: 500 }))], (f) => ({ approve: v(f, 'approve') === 'true', ...(v(f, 'reason') ? { reason: v(f, 'reason') } : {}) })));
+    }
+    if (can.has('wait')) forms.push(actionForm(t, 'wait', '挂起', [el('label', {}, '挂起原因（等待市民补充材料等）', el('input', { name: 'reason', maxlength: 500, required: true }))], (f) => ({ reason: v(f, 'reason') })));
+    if (can.has('resume')) forms.push(actionForm(t, 'resume', '恢复办理', [], () => ({})));
+    if (can.has('merge')) forms.push(actionForm(t, 'merge', '并单', [el('label', {}, '并入工单号（保留的那一件）', el('input', { name: 'into', inputmode: 'numeric', required: true, pattern: '\\d{10,12}' }))], (f) => ({ into: v(f, 'into') })));
+    if (can.has('supervise')) forms.push(actionForm(t, 'supervise', '督办', [el('label', {}, '督办意见（承办单位可见）', el('textarea', { name: 'note', maxlength: 1000, required: true }))], (f) => ({ note: v(f, 'note') })));
+    if (can.has('close')) forms.push(actionForm(t, 'close', '办结', [el('label', {}, '办结说明', el('input', { name: 'reason', maxlength: 500 }))], (f) => (v(f, 'reason') ? { reason: v(f, 'reason') } : {})));
+    return forms.length ? section('办理', el('div', { class: 'actions' }, forms)) : null;
+  }
+
+  // ---- administration and notifications ----
+
+  async function renderAdmin(key) {
+    const pane = $('admin-pane');
+    try {
+      if (key === 'accounts') return void pane.replaceChildren(await accountsView());
+      if (key === 'audit') {
+        const { items } = await api('GET', '/audit?limit=200');
+        return void pane.replaceChildren(section('审计日志（最近 200 条）', el('table', {},
+          el('thead', {}, el('tr', {}, ['时间', '账号', '角色', '操作', '工单', '结果', '来源地址', '说明'].map((h) => el('th', {}, h)))),
+          el('tbody', {}, items.map((e) => el('tr', {}, el('td', {}, fmtTime(e.at)), el('td', {}, `${e.actorName}（${e.actorId}）`), el('td', {}, ROLE_NAMES[e.role] || '未登录'), el('td', {}, e.action), el('td', {}, e.ticketId || ''), el('td', {}, e.outcome === 'ok' ? '成功' : '拒绝'), el('td', {}, e.ip || ''), el('td', {}, e.detail || '')))))));
+      }
+      if (key === 'catalogue') {
+        return void pane.replaceChildren(section(`派单目录（${state.catalogue.length} 个单位；修改请编辑 data/departments.json 并重新训练分类模型）`, el('table', {},
+          el('thead', {}, el('tr', {}, el('th', {}, '代码'), el('th', {}, '名称'), el('th', {}, '职责范围'))),
+          el('tbody', {}, state.catalogue.map((d) => el('tr', {}, el('td', {}, d.code), el('td', {}, d.name), el('td', {}, d.scope.join('、'))))))));
+      }
+      if (key === 'limits') {
+        const limits = await api('GET', '/time-limits');
+        return void pane.replaceChildren(section('办理时限（现行设置；修改请编辑 TIME_LIMITS_FILE 指向的文件后重启）', el('pre', { class: 'words' }, JSON.stringify(limits, null, 2))));
+      }
+      if (key === 'notifications') {
+        const { items } = await api('GET', '/notifications');
+        return void pane.replaceChildren(section('站内通知', items.length ? el('ul', {}, items.map((n) => el('li', {}, `${fmtTime(n.at)} ${n.text}`))) : el('p', { class: 'muted' }, '暂无通知。')));
+      }
+    } catch (err) {
+      notice(err.message);
+    }
+  }
+
+  async function accountsView() {
+    const { items } = await api('GET', '/accounts');
+    const error = el('p', { class: 'error', role: 'alert' });
+    const role = el('select', { name: 'role' }, Object.entries(ROLE_NAMES).map(([k, n]) => el('option', { value: k }, n)));
+    const form = el('form', {},
+      el('div', { class: 'row' },
+        el('label', {}, '用户名', el('input', { name: 'username', required: true, pattern: '[a-z0-9_.\\-]{3,32}' })),
+        el('label', {}, '姓名', el('input', { name: 'displayName', required: true, maxlength: 32 })),
+        el('label', {}, '角色', role),
+        el('label', {}, '所属单位（承办人）', unitSelect('department', { optional: true })),
+        el('label', {}, '初始密码', el('input', { name: 'password', type: 'password', required: true, autocomplete: 'new-password' }))),
+      error, el('button', { type: 'submit' }, '新建账号'));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const f = form.elements;
+      try {
+        await api('POST', '/accounts', { username: f.username.value.trim(), displayName: f.displayName.value.trim(), role: f.role.value, ...(f.department.value ? { department: f.department.value } : {}), password: f.password.value });
+        notice('账号已创建，首次登录时须修改密码。');
+        renderAdmin('accounts');
+      } catch (err) { error.textContent = err.message; }
+    });
+    const toggle = (a) => el('button', { type: 'button', class: 'link', onclick: async () => {
+      try { await api('PATCH', '/accounts/' + a.id, { disabled: !a.disabled }); renderAdmin('accounts'); } catch (err) { notice(err.message); }
+    } }, a.disabled ? '启用' : '停用');
+    return el('div', {},
+      section('新建账号', form),
+      section(`账号（${items.length}）`, el('table', {},
+        el('thead', {}, el('tr', {}, ['用户名', '姓名', '角色', '所属单位', '状态', ''].map((h) => el('th', {}, h)))),
+        el('tbody', {}, items.map((a) => el('tr', {}, el('td', {}, a.username), el('td', {}, a.displayName), el('td', {}, ROLE_NAMES[a.role]), el('td', {}, a.department ? unitName(a.department) : ''), el('td', {}, a.disabled ? '已停用' : '正常'), el('td', {}, a.id === state.session.account.id ? '' : toggle(a))))))));
+  }
+
+  $('btn-refresh').addEventListener('click', () => loadList());
+
+  // Resume a session the browser still has.
+  api('GET', '/session').then((s) => { state.session = s; return start(); }).catch(() => showLogin());
+})();

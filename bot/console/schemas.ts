@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { ACCOUNT_ROLES } from '../../data/accounts/account';
+import { TICKET_STATES, TICKET_TYPES } from '../../data/tickets/ticket';
+
+/**
+ * Request and response schemas of the console API. Requests are strict objects: an unknown field (and so any
+ * MongoDB operator such as "$where" or "$gt") is refused with 400 before anything else reads the input. The same
+ * schemas produce the OpenAPI document (openapi.ts).
+ */
+
+const text = (max: number, what: string) =>
+  z
+    .string({ error: `请填写${what}。` })
+    .trim()
+    .min(1, `请填写${what}。`)
+    .max(max, `${what}不能超过 ${max} 字。`)
+    // Control characters other than line breaks and tabs have no place in a reply or a reason.
+    .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), `${what}含有无法识别的字符。`);
+
+export const TicketId = z.string().regex(/^\d{10,12}$/, '工单号应为 10–12 位数字。');
+export const DepartmentCode = z.string().regex(/^[a-z0-9-]{2,64}$/, '单位代码格式不正确。');
+const expectedVersion = z.number().int().min(1).optional().describe('The ticket version the page showed; a different current version is refused with 409 conflict.');
+
+export const LoginBody = z.strictObject({ username: z.string().trim().min(1, '请填写用户名。').max(64), password: z.string().min(1, '请填写密码。').max(128) });
+export const ChangePasswordBody = z.strictObject({ currentPassword: z.string().min(1).max(128), newPassword: z.string().min(1).max(128) });
+
+export const TicketListQuery = z.strictObject({
+  view: z.enum(['queue', 'done', 'overdue', 'extensions', 'all']).default('queue').describe('queue: what the caller must act on; done: finished by the caller\'s unit; overdue: overdue or escalated (supervisors); extensions: pending extension requests (centre); all: every ticket the caller may see.'),
+  department: DepartmentCode.optional().describe('Narrow to one unit (centre roles only).'),
+  limit: z.coerce.number().int().min(1).max(500).default(200),
+});
+
+export const ActionBodies = {
+  acknowledge: z.strictObject({ expectedVersion }),
+  start: z.strictObject({ expectedVersion }),
+  reply: z.strictObject({ text: text(4000, '答复内容'), expectedVersion }),
+  'request-extension': z.strictObject({ until: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式不正确，请填写如 2026-12-31 的日期。'), reason: text(500, '延期理由'), expectedVersion }),
+  return: z.strictObject({ reason: text(500, '退单理由'), suggested: DepartmentCode.optional().describe('The unit the ticket should go to instead.'), expectedVersion }),
+  close: z.strictObject({ reason: text(500, '办结说明').optional(), expectedVersion }),
+  dispatch: z.strictObject({ lead: DepartmentCode, supports: z.array(DepartmentCode).max(5, '协办单位最多 5 个。').optional(), reason: text(500, '派单说明').optional(), expectedVersion }),
+  merge: z.strictObject({ into: TicketId, expectedVersion }),
+  'decide-extension': z.strictObject({ approve: z.boolean(), reason: text(500, '审批意见').optional(), expectedVersion }),
+  wait: z.strictObject({ reason: text(500, '挂起原因'), expectedVersion }),
+  resume: z.strictObject({ expectedVersion }),
+  supervise: z.strictObject({ note: text(1000, '督办意见'), expectedVersion }),
+} as const;
+export type ActionName = keyof typeof ActionBodies;
+
+const username = z.string().trim().toLowerCase().regex(/^[a-z0-9_.-]{3,32}$/, '用户名须为 3–32 位小写字母、数字或 _ . -。');
+export const CreateAccountBody = z.strictObject({
+  username,
+  displayName: text(32, '姓名'),
+  role: z.enum(ACCOUNT_ROLES),
+  department: DepartmentCode.optional().describe('Required for agents, not allowed for other roles.'),
+  password: z.string().min(1).max(128),
+});
+export const UpdateAccountBody = z.strictObject({
+  displayName: text(32, '姓名').optional(),
+  role: z.enum(ACCOUNT_ROLES).optional(),
+  department: DepartmentCode.nullable().optional(),
+  disabled: z.boolean().optional(),
+  password: z.string().min(1).max(128).optional().describe('A new password set by the administrator; the person must change it at next login.'),
+});
+export const AuditQuery = z.strictObject({
+  actorId: z.string().max(64).optional(),
+  ticketId: TicketId.optional(),
+  action: z.string().max(64).optional(),
+  before: z.string().datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+// ---- responses (documented; the server builds them in views.ts) ----
+
+export const ApiErrorBody = z.object({ code: z.string(), message: z.string().describe('Simplified Chinese, for the person.') });
+export const AccountOut = z.object({
+  id: z.string(),
+  username: z.string(),
+  displayName: z.string(),
+  role: z.enum(ACCOUNT_ROLES),
+  department: z.string().optional(),
+  disabled: z.boolean(),
+  mustChangePassword: z.boolean().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const SessionOut = z.object({ account: AccountOut, csrfToken: z.string().describe('Send back as the X-CSRF-Token header on every POST, PATCH and DELETE.'), departmentName: z.string().optional(), expiresAt: z.string() });
+const DueOut = z.object({ kind: z.enum(['ack', 'reply']).nullable(), at: z.string().nullable(), light: z.enum(['green', 'yellow', 'red', 'paused', 'done']), workingMinutesLeft: z.number().nullable() });
+export const TicketSummaryOut = z.object({
+  id: z.string(),
+  version: z.number(),
+  state: z.enum(TICKET_STATES),
+  stateName: z.string(),
+  type: z.enum(TICKET_TYPES),
+  urgent: z.boolean(),
+  enterprise: z.boolean(),
+  summary: z.string().describe('The first 60 characters of the citizen\'s words, phone and ID numbers masked.'),
+  location: z.string(),
+  receivedAt: z.string(),
+  lead: z.object({ department: z.string(), name: z.string() }).nullable(),
+  queue: z.string().nullable(),
+  due: DueOut,
+  escalated: z.boolean(),
+  waiting: z.boolean(),
+  pendingExtension: z.boolean(),
+});
+export const TicketDetailOut = TicketSummaryOut.extend({
+  description: z.string(),
+  citizen: z.object({ anonymous: z.boolean(), phone: z.string().nullable(), hidden: z.boolean().describe('True when the reporter\'s identity is withheld from this role (举报).') }),
+  candidates: z.array(z.object({ department: z.string(), name: z.string(), confidence: z.number() })),
+  confidence: z.number().nullable(),
+  assignments: z.array(z.object({ department: z.string(), name: z.string(), role: z.enum(['lead', 'support']), state: z.string(), deadlines: z.object({ ack: z.string(), reply: z.string(), resolve: z.string().optional(), provisional: z.boolean() }), due: DueOut })),
+  replies: z.array(z.object({ seq: z.number(), at: z.string(), department: z.string(), name: z.string(), text: z.string(), toCitizen: z.boolean(), by: z.string() })),
+  extensions: z.array(z.object({ department: z.string(), until: z.string(), reason: z.string(), status: z.string(), requestedAt: z.string(), requestedBy: z.string(), decisionReason: z.string().optional() })),
+  history: z.array(z.object({ seq: z.number(), at: z.string(), action: z.string(), actionName: z.string(), by: z.string(), from: z.string().optional(), to: z.string().optional(), reason: z.string().optional(), detail: z.string().optional() })),
+  mergedInto: z.string().optional(),
+  mergedFrom: z.array(z.string()).optional(),
+  allowed: z.array(z.string()).describe('Actions this caller may try now (the server still decides).'),
+});
