@@ -13,6 +13,7 @@ import { Queues } from '../workers/queues';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { ensureRedis, type RedisEndpoint } from './redis';
+import { applySettings, followSettings } from './settings';
 
 /** Everything a process of the product shares, opened once from the configuration. */
 export interface Services {
@@ -55,6 +56,10 @@ export async function openServices(config: Config, log: Logger): Promise<Service
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   const store = await openStore(config);
   const catalogue = Catalogue.load();
+  const limits = loadTimeLimits(config.timeLimitsFile);
+  // An administrator's edits (console) replace the files' catalogue names and time limits.
+  await applySettings(store, catalogue, limits);
+  const unfollowSettings = followSettings(redis, config.queuePrefix, store, catalogue, limits, log);
   const classifier = new ClassifierHolder(
     modelPaths(config.dataDir).model,
     loadOrTrainClassifier(catalogue, config.dataDir, { log: (m) => log.info(m), corrections: await store.listCorrections() }),
@@ -68,13 +73,14 @@ export async function openServices(config: Config, log: Logger): Promise<Service
     redis,
     store,
     catalogue,
-    limits: loadTimeLimits(config.timeLimitsFile),
+    limits,
     calendar: WorkingCalendar.load(config.calendarOverridesFile),
     classifier,
     queues,
     secret: loadSecret(config),
     async close() {
       await unfollow();
+      await unfollowSettings();
       await queues.close();
       await store.close();
       redis.disconnect();

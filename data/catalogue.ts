@@ -10,6 +10,7 @@ const departmentSchema = z.object({
 const catalogueSchema = z.object({ version: z.number().int(), departments: z.array(departmentSchema).min(1) });
 
 export type Department = z.infer<typeof departmentSchema>;
+export { departmentSchema };
 
 /** Code of the 12345 centre's own dispatch queue (人工派单), used when the classifier is unsure. */
 export const DISPATCH_CENTRE = 'dispatch-centre';
@@ -17,12 +18,37 @@ export const DISPATCH_CENTRE_NAME = '12345中心派单组';
 
 /** The dispatch catalogue (派单目录): the units tickets can be routed to, loaded from data, never hard-coded. */
 export class Catalogue {
-  private readonly byCode: Map<string, Department>;
+  private byCode!: Map<string, Department>;
+  private current!: { version: number; departments: readonly Department[] };
 
-  constructor(readonly version: number, readonly departments: readonly Department[]) {
-    this.byCode = new Map(departments.map((d) => [d.code, d]));
-    if (this.byCode.size !== departments.length) throw new Error('Duplicate department code in catalogue');
-    if (this.byCode.has(DISPATCH_CENTRE)) throw new Error(`"${DISPATCH_CENTRE}" is reserved for the dispatch centre`);
+  constructor(version: number, departments: readonly Department[]) {
+    this.replace(version, departments);
+  }
+
+  get version(): number {
+    return this.current.version;
+  }
+
+  get departments(): readonly Department[] {
+    return this.current.departments;
+  }
+
+  /**
+   * Swaps in an edited catalogue (an administrator changed it in the console). Everything holding this object sees
+   * the new names at once; unit codes that tickets use are never removed by the console.
+   */
+  replace(version: number, departments: readonly Department[]): void {
+    const byCode = new Map(departments.map((d) => [d.code, d]));
+    if (byCode.size !== departments.length) throw new Error('Duplicate department code in catalogue');
+    if (byCode.has(DISPATCH_CENTRE)) throw new Error(`"${DISPATCH_CENTRE}" is reserved for the dispatch centre`);
+    this.byCode = byCode;
+    this.current = { version, departments };
+  }
+
+  /** Validates a catalogue given as an object ({version, departments}). */
+  static parse(raw: unknown): Catalogue {
+    const parsed = catalogueSchema.parse(raw);
+    return new Catalogue(parsed.version, parsed.departments);
   }
 
   has(code: string): boolean {

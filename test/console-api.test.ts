@@ -429,4 +429,39 @@ describe('administration', () => {
     }
     expect(doc.components.schemas.TicketDetail.properties.citizen).toBeDefined();
   });
+
+  it('lets an administrator edit the catalogue and the time limits; every part sees the change, a stale edit is refused', async () => {
+    const admin = await as('admin');
+    const cat = (await admin.get('/catalogue')).body;
+    expect(cat.settingVersion).toBe(0);
+    const heating = cat.departments.find((d: { code: string }) => d.code === 'heating');
+    expect((await (await as('disp')).request('PUT', '/api/console/catalogue/heating', { name: 'x', scope: [], expectedVersion: 0 })).status).toBe(403);
+    const renamed = await admin.request('PUT', '/api/console/catalogue/heating', { name: '热力公司（供热办）', scope: [...heating.scope, '换热站噪音'], expectedVersion: 0 });
+    expect(renamed.status).toBe(200);
+    expect(s.catalogue.nameOf('heating')).toBe('热力公司（供热办）');
+    expect((await admin.request('PUT', '/api/console/catalogue/heating', { name: '旧页面', scope: [], expectedVersion: 0 })).body).toMatchObject({ code: 'conflict', message: '派单目录刚刚被他人修改，请刷新后再试。' });
+    expect((await admin.request('PUT', '/api/console/catalogue/dispatch-centre', { name: '派单', scope: [], expectedVersion: 1 })).status).toBe(400);
+    const added = await admin.request('PUT', '/api/console/catalogue/sports-bureau', { name: '体育局', scope: ['健身设施', '体育场馆开放'], expectedVersion: 1 });
+    expect(added.body).toMatchObject({ added: true });
+    expect((await admin.get('/catalogue')).body).toMatchObject({ settingVersion: 2, updatedBy: 'admin' });
+    // The new unit can be dispatched to at once.
+    const { id } = await ticketFor('sports-bureau', '小区健身器材坏了好几个月没人修');
+    expect((await admin.get('/tickets/' + id)).body.lead).toEqual({ department: 'sports-bureau', name: '体育局' });
+
+    const original = (await admin.get('/time-limits')).body;
+    const bad = await admin.request('PUT', '/api/console/time-limits', { limits: { ...original.limits, warningAt: 2 }, expectedVersion: 0 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toMatch(/^办理时限设置不正确：“warningAt”/);
+    const longer = JSON.parse(JSON.stringify(original.limits));
+    longer.types['投诉'].reply = { workingDays: 20 };
+    expect((await admin.request('PUT', '/api/console/time-limits', { limits: longer, expectedVersion: 0 })).status).toBe(200);
+    expect(s.limits.types['投诉'].reply).toEqual({ workingDays: 20 });
+    const t = await fileTicket('楼道里的声控灯坏了');
+    const stored = (await s.store.getTicket(t.id))!;
+    expect(stored.deadlines.reply > new Date(Date.now() + 25 * 86400_000).toISOString()).toBe(true);
+    expect((await admin.request('PUT', '/api/console/time-limits', { limits: original.limits, expectedVersion: 1 })).status).toBe(200);
+    expect(s.limits.types['投诉'].reply).toEqual(original.limits.types['投诉'].reply);
+    const actions = (await admin.get('/audit?limit=500')).body.items.map((e: { action: string }) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['settings.catalogue.update', 'settings.catalogue.add', 'settings.time-limits']));
+  });
 });

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { StateConflictError, TicketNotFoundError, VersionConflictError } from '../data/store/errors';
 import { MongoStore } from '../data/store/mongo-store';
 import { SqliteStore } from '../data/store/sqlite-store';
-import type { TicketStore } from '../data/store/types';
+import { SettingConflictError, type TicketStore } from '../data/store/types';
 import type { Routing } from '../data/tickets/ticket';
 import { tempDir } from './helpers/harness';
 import { newTicket, receivedEvent } from './helpers/ticket-fixtures';
@@ -229,6 +229,17 @@ function storeContract(factory: StoreFactory) {
     expect((await store.getAccount(account.id))!.department).toBeUndefined();
     expect(await store.updateAccount('missing', { disabled: true })).toBeNull();
     expect((await store.listAccounts()).some((a) => a.id === account.id)).toBe(true);
+  });
+
+  it('keeps settings versioned: a save over a changed setting is refused', async () => {
+    const key = 'k-' + crypto.randomUUID();
+    expect(await store.getSetting(key)).toBeNull();
+    const first = await store.putSetting(key, { a: 1 }, 0, 'admin');
+    expect(first).toMatchObject({ key, value: { a: 1 }, version: 1, updatedBy: 'admin' });
+    await expect(store.putSetting(key, { a: 2 }, 0, 'other')).rejects.toThrow(SettingConflictError);
+    expect((await store.putSetting(key, { a: 3 }, 1, 'admin')).version).toBe(2);
+    await expect(store.putSetting(key, { a: 4 }, 1, 'other')).rejects.toThrow(SettingConflictError);
+    expect(await store.getSetting(key)).toMatchObject({ value: { a: 3 }, version: 2 });
   });
 
   it('keeps the audit log append-only, newest first, by actor, ticket and action', async () => {

@@ -3,10 +3,10 @@ import express, { type ErrorRequestHandler, type NextFunction, type Request, typ
 import { z } from 'zod';
 import { publicAccount, type Account } from '../../data/accounts/account';
 import { hashPassword, passwordProblem, verifyPassword } from '../../data/accounts/passwords';
-import type { TimeLimits } from '../../data/calendar/deadlines';
+import { parseTimeLimits, type TimeLimits } from '../../data/calendar/deadlines';
 import type { WorkingCalendar } from '../../data/calendar/working-days';
 import { DISPATCH_CENTRE, type Catalogue } from '../../data/catalogue';
-import type { TicketStore } from '../../data/store/types';
+import { SettingConflictError, type TicketStore } from '../../data/store/types';
 import { dueOf } from '../../data/tickets/due';
 import { activeAssignments, withAssignments, type Command } from '../../data/tickets/lifecycle';
 import { OPEN_STATES, type Actor, type Ticket } from '../../data/tickets/ticket';
@@ -14,11 +14,13 @@ import type { Queues } from '../../workers/queues';
 import { performAction } from '../../workers/tickets/actions';
 import type { TicketFeed } from '../../workers/tickets/feed';
 import type { Logger } from '../logger';
+import { announceSettings, SETTING, type CatalogueSetting } from '../settings';
+import type IORedis from 'ioredis';
 import { ApiError, forbidden, ticketNotFound, toApiError } from './api-error';
 import { audit, type Auth } from './auth';
 import type { LiveHub } from './live';
 import { parse } from './validate';
-import { ActionBodies, AuditQuery, ChangePasswordBody, CreateAccountBody, TicketId, TicketListQuery, UpdateAccountBody, type ActionName } from './schemas';
+import { ActionBodies, AuditQuery, CatalogueUnitBody, DepartmentCode, TimeLimitsBody, ChangePasswordBody, CreateAccountBody, TicketId, TicketListQuery, UpdateAccountBody, type ActionName } from './schemas';
 import { byDue, detailView, identityHidden, isEscalated, maySee, summaryView, type ViewDeps, type Viewer } from './views';
 
 export interface ConsoleApiDeps {
@@ -32,6 +34,9 @@ export interface ConsoleApiDeps {
   live: LiveHub;
   auth: Auth;
   log: Logger;
+  /** Where settings changes are announced to the other processes. */
+  redis: IORedis;
+  prefix: string;
   now?: () => Date;
 }
 
@@ -266,14 +271,66 @@ export function consoleApi(deps: ConsoleApiDeps): Router {
   router.get(
     '/catalogue',
     route(async (_req, res) => {
-      res.json({ version: catalogue.version, departments: catalogue.departments.map((d) => ({ code: d.code, name: d.name, scope: d.scope })) });
+      const setting = await store.getSetting(SETTING.catalogue);
+      res.json({ settingVersion: setting?.version ?? 0, updatedAt: setting?.updatedAt, updatedBy: setting?.updatedBy, departments: catalogue.departments.map((d) => ({ code: d.code, name: d.name, scope: d.scope })) });
+    }),
+  );
+
+  router.put(
+    '/catalogue/:code',
+    auth.requireRole('admin'),
+    route(async (req, res) => {
+      const code = parse(DepartmentCode, req.params.code);
+      if (code === DISPATCH_CENTRE) throw new ApiError(400, 'reserved-code', '该代码保留给12345中心派单组，不能使用。');
+      const body = parse(CatalogueUnitBody, req.body);
+      const unit = { code, name: body.name, scope: [...new Set(body.scope)] };
+      const exists = catalogue.has(code);
+      const departments = exists ? catalogue.departments.map((d) => (d.code === code ? unit : d)) : [...catalogue.departments, unit];
+      try {
+        await store.putSetting<CatalogueSetting>(SETTING.catalogue, { departments }, body.expectedVersion, req.account!.username);
+      } catch (err) {
+        if (err instanceof SettingConflictError) throw new ApiError(409, 'conflict', '派单目录刚刚被他人修改，请刷新后再试。');
+        throw err;
+      }
+      catalogue.replace(catalogue.version, departments);
+      await announceSettings(deps.redis, deps.prefix);
+      await audit(store, req, { action: exists ? 'settings.catalogue.update' : 'settings.catalogue.add', outcome: 'ok', detail: `${code} ${body.name}` });
+      res.json({ code, name: unit.name, scope: unit.scope, added: !exists });
     }),
   );
 
   router.get(
     '/time-limits',
     auth.requireRole('admin', 'supervisor', 'dispatcher'),
-    route(async (_req, res) => void res.json(deps.limits)),
+    route(async (_req, res) => {
+      const setting = await store.getSetting(SETTING.timeLimits);
+      res.json({ settingVersion: setting?.version ?? 0, updatedAt: setting?.updatedAt, updatedBy: setting?.updatedBy, limits: deps.limits });
+    }),
+  );
+
+  router.put(
+    '/time-limits',
+    auth.requireRole('admin'),
+    route(async (req, res) => {
+      const body = parse(TimeLimitsBody, req.body);
+      let limits: TimeLimits;
+      try {
+        limits = parseTimeLimits(body.limits);
+      } catch (err) {
+        const issue = (err as z.ZodError).issues?.[0];
+        throw new ApiError(400, 'invalid-time-limits', `办理时限设置不正确：${issue ? `“${issue.path.join('.')}” ${issue.message}` : '格式错误'}。`);
+      }
+      try {
+        await store.putSetting(SETTING.timeLimits, limits, body.expectedVersion, req.account!.username);
+      } catch (err) {
+        if (err instanceof SettingConflictError) throw new ApiError(409, 'conflict', '办理时限刚刚被他人修改，请刷新后再试。');
+        throw err;
+      }
+      Object.assign(deps.limits, limits);
+      await announceSettings(deps.redis, deps.prefix);
+      await audit(store, req, { action: 'settings.time-limits', outcome: 'ok' });
+      res.json({ limits: deps.limits });
+    }),
   );
 
   // ---- administration ----

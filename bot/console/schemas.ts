@@ -61,6 +61,15 @@ export const UpdateAccountBody = z.strictObject({
   disabled: z.boolean().optional(),
   password: z.string().min(1).max(128).optional().describe('A new password set by the administrator; the person must change it at next login.'),
 });
+export const CatalogueUnitBody = z.strictObject({
+  name: text(64, '单位名称'),
+  scope: z.array(text(64, '职责事项')).max(60, '职责事项最多 60 项。'),
+  expectedVersion: z.number().int().min(0).describe('The catalogue setting version the page showed (0: never edited).'),
+});
+export const TimeLimitsBody = z.strictObject({
+  limits: z.record(z.string(), z.unknown()).describe('The whole time-limit settings, in the form of data/time-limits.json.'),
+  expectedVersion: z.number().int().min(0).describe('The time-limits setting version the page showed (0: never edited).'),
+});
 export const AuditQuery = z.strictObject({
   actorId: z.string().max(64).optional(),
   ticketId: TicketId.optional(),

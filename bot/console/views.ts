@@ -129,7 +129,18 @@ function detailOf(e: TicketEvent, deps: ViewDeps): string | undefined {
 }
 
 function dueFor(viewer: Viewer, ticket: Ticket, deps: ViewDeps): Due {
-  return dueOf(ticket, focusAssignment(viewer, ticket), deps.now, deps.calendar, deps.limits);
+  const focus = focusAssignment(viewer, ticket);
+  if (!focus && viewer.account.role !== 'agent' && ['received', 'dispatched', 'returned'].includes(ticket.state)) {
+    // With the centre (人工派单, 退单): the ticket's own reply deadline runs on; the centre owes a dispatch.
+    const centre: Assignment = { department: DISPATCH_CENTRE, role: 'lead', state: 'acknowledged', assignedAt: ticket.receivedAt, deadlines: ticket.deadlines };
+    return dueOf(ticket, centre, deps.now, deps.calendar, deps.limits);
+  }
+  return dueOf(ticket, focus, deps.now, deps.calendar, deps.limits);
+}
+
+function stateName(ticket: Ticket): string {
+  if (ticket.state === 'returned' || (ticket.state === 'dispatched' && !leadAssignment(ticket))) return ticket.state === 'returned' ? '已退单，待改派' : '待人工派单';
+  return STATE_NAMES[ticket.state];
 }
 
 export function isEscalated(ticket: Ticket): boolean {
@@ -149,7 +160,7 @@ export function summaryView(viewer: Viewer, stored: Ticket, deps: ViewDeps) {
     id: ticket.id,
     version: ticket.version,
     state: ticket.state,
-    stateName: STATE_NAMES[ticket.state],
+    stateName: stateName(ticket),
     type: ticket.type,
     urgent: ticket.urgent,
     enterprise: ticket.enterprise,

@@ -5,7 +5,7 @@ import { dayKey, formatTicketNumber } from '../tickets/numbering';
 import type { NewTicket, NewTicketEvent, Ticket, TicketPatch } from '../tickets/ticket';
 import { StateConflictError, TicketNotFoundError, VersionConflictError } from './errors';
 import type { Account, AccountPatch, AuditEntry, AuditQuery } from '../accounts/account';
-import type { Correction, CreateResult, Notification, NotificationQuery, TicketQuery, TicketStore } from './types';
+import { SettingConflictError, type Correction, type CreateResult, type Notification, type NotificationQuery, type Setting, type TicketQuery, type TicketStore } from './types';
 
 export interface MongoStoreOptions {
   uri: string;
@@ -22,6 +22,7 @@ type CorrectionDoc = Omit<Correction, 'ticketId'> & { _id: string };
 type NotificationDoc = Omit<Notification, 'key'> & { _id: string };
 type AccountDoc = Omit<Account, 'id'> & { _id: string };
 type AuditDoc = Omit<AuditEntry, 'id'> & { _id: string };
+type SettingDoc = Omit<Setting, 'key'> & { _id: string };
 
 const DUPLICATE_KEY = 11000;
 
@@ -48,6 +49,7 @@ export class MongoStore implements TicketStore {
   private readonly notifications: Collection<NotificationDoc>;
   private readonly accounts: Collection<AccountDoc>;
   private readonly audit: Collection<AuditDoc>;
+  private readonly settings: Collection<SettingDoc>;
 
   private constructor(private readonly client: MongoClient, db: Db, prefix: string) {
     this.tickets = db.collection<TicketDoc>(prefix + 'tickets');
@@ -56,6 +58,7 @@ export class MongoStore implements TicketStore {
     this.notifications = db.collection<NotificationDoc>(prefix + 'notifications');
     this.accounts = db.collection<AccountDoc>(prefix + 'accounts');
     this.audit = db.collection<AuditDoc>(prefix + 'audit');
+    this.settings = db.collection<SettingDoc>(prefix + 'settings');
     this.botState = new MongoBotStorage(db.collection<StateDoc>(prefix + 'bot_state'));
   }
 
@@ -247,13 +250,37 @@ export class MongoStore implements TicketStore {
     return docs.map(({ _id, ...rest }) => ({ id: _id, ...rest }));
   }
 
+  async getSetting<T>(key: string): Promise<Setting<T> | null> {
+    const d = await this.settings.findOne({ _id: key });
+    if (!d) return null;
+    const { _id, ...rest } = d;
+    return { key: _id, ...rest } as Setting<T>;
+  }
+
+  async putSetting<T>(key: string, value: T, expectedVersion: number, by: string): Promise<Setting<T>> {
+    const setting: Setting<T> = { key, value, version: expectedVersion + 1, updatedAt: new Date().toISOString(), updatedBy: by };
+    const { key: _key, ...rest } = setting;
+    if (expectedVersion === 0) {
+      try {
+        await this.settings.insertOne({ _id: key, ...rest });
+      } catch (err) {
+        if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) throw new SettingConflictError(key);
+        throw err;
+      }
+      return setting;
+    }
+    const r = await this.settings.replaceOne({ _id: key, version: expectedVersion }, rest);
+    if (r.modifiedCount !== 1) throw new SettingConflictError(key);
+    return setting;
+  }
+
   async ping(): Promise<void> {
     await this.client.db('admin').command({ ping: 1 });
   }
 
   /** Drops this store's collections: for tests only. */
   async dropAll(): Promise<void> {
-    for (const c of [this.tickets, this.counters, this.corrections, this.notifications, this.accounts, this.audit, (this.botState as MongoBotStorage).collection]) {
+    for (const c of [this.tickets, this.counters, this.corrections, this.notifications, this.accounts, this.audit, this.settings, (this.botState as MongoBotStorage).collection]) {
       await c.drop().catch(() => undefined);
     }
   }

@@ -8,7 +8,7 @@ import type { NewTicket, NewTicketEvent, Ticket, TicketPatch } from '../tickets/
 import { StateConflictError, TicketNotFoundError, VersionConflictError } from './errors';
 import type { Account, AccountPatch, AuditEntry, AuditQuery } from '../accounts/account';
 import { activeAssignments, withAssignments } from '../tickets/lifecycle';
-import type { Correction, CreateResult, Notification, NotificationQuery, TicketQuery, TicketStore } from './types';
+import { SettingConflictError, type Correction, type CreateResult, type Notification, type NotificationQuery, type Setting, type TicketQuery, type TicketStore } from './types';
 
 export interface SqliteStoreOptions {
   /** Database file. Its folder is created when missing. */
@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS audit (id TEXT PRIMARY KEY, at TEXT NOT NULL, actor_i
 CREATE INDEX IF NOT EXISTS audit_at ON audit(at);
 CREATE INDEX IF NOT EXISTS audit_ticket ON audit(ticket_id, at);
 CREATE INDEX IF NOT EXISTS audit_actor ON audit(actor_id, at);
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, version INTEGER NOT NULL, doc TEXT NOT NULL);
 `;
 
 /** Units working on each ticket now (active assignments), so a unit's queue is an index lookup. */
@@ -274,6 +275,21 @@ export class SqliteStore implements TicketStore {
     params.push(query.limit ?? 200);
     const rows = this.db.prepare('SELECT doc FROM audit' + (where.length ? ' WHERE ' + where.join(' AND ') : '') + ' ORDER BY at DESC, id DESC LIMIT ?').all(...params) as { doc: string }[];
     return rows.map((r) => JSON.parse(r.doc));
+  }
+
+  async getSetting<T>(key: string): Promise<Setting<T> | null> {
+    const row = this.db.prepare('SELECT doc FROM settings WHERE key = ?').get(key) as { doc: string } | undefined;
+    return row ? JSON.parse(row.doc) : null;
+  }
+
+  async putSetting<T>(key: string, value: T, expectedVersion: number, by: string): Promise<Setting<T>> {
+    const setting: Setting<T> = { key, value, version: expectedVersion + 1, updatedAt: new Date().toISOString(), updatedBy: by };
+    const changes =
+      expectedVersion === 0
+        ? this.db.prepare('INSERT INTO settings(key, version, doc) VALUES (?, 1, ?) ON CONFLICT DO NOTHING').run(key, JSON.stringify(setting)).changes
+        : this.db.prepare('UPDATE settings SET version = ?, doc = ? WHERE key = ? AND version = ?').run(setting.version, JSON.stringify(setting), key, expectedVersion).changes;
+    if (changes !== 1) throw new SettingConflictError(key);
+    return setting;
   }
 
   async ping(): Promise<void> {

@@ -63,6 +63,26 @@ export interface Correction {
   at: string;
 }
 
+/** A deployment setting an administrator changed in the console (the catalogue, the time limits), versioned. */
+export interface Setting<T = unknown> {
+  key: string;
+  value: T;
+  /** 1 for the first saved value; every change increments it. */
+  version: number;
+  updatedAt: string;
+  /** Username of the administrator. */
+  updatedBy: string;
+}
+
+/** Thrown by putSetting when the setting is no longer at the version the administrator edited. */
+export class SettingConflictError extends Error {
+  readonly code = 'SETTING_CONFLICT';
+  constructor(readonly key: string) {
+    super(`Setting ${key} was changed by someone else`);
+    this.name = 'SettingConflictError';
+  }
+}
+
 /**
  * The product's store. Two implementations pass one contract suite (test/store-contract.test.ts):
  * the embedded SQLite store (default, on disk under var/) and MongoDB (MONGODB_URI).
@@ -126,6 +146,12 @@ export interface TicketStore {
 
   /** Audit entries matching a query, newest first. */
   listAudit(query: AuditQuery): Promise<AuditEntry[]>;
+
+  /** A setting, or null when it was never saved (the files in data/ apply). */
+  getSetting<T>(key: string): Promise<Setting<T> | null>;
+
+  /** Saves a setting only if it is still at expectedVersion (0: never saved); throws SettingConflictError otherwise. */
+  putSetting<T>(key: string, value: T, expectedVersion: number, by: string): Promise<Setting<T>>;
 
   /** Pings the underlying database; throws when it is unreachable. */
   ping(): Promise<void>;

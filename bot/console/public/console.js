@@ -342,15 +342,8 @@
           el('thead', {}, el('tr', {}, ['时间', '账号', '角色', '操作', '工单', '结果', '来源地址', '说明'].map((h) => el('th', {}, h)))),
           el('tbody', {}, items.map((e) => el('tr', {}, el('td', {}, fmtTime(e.at)), el('td', {}, `${e.actorName}（${e.actorId}）`), el('td', {}, ROLE_NAMES[e.role] || '未登录'), el('td', {}, e.action), el('td', {}, e.ticketId || ''), el('td', {}, e.outcome === 'ok' ? '成功' : '拒绝'), el('td', {}, e.ip || ''), el('td', {}, e.detail || '')))))));
       }
-      if (key === 'catalogue') {
-        return void pane.replaceChildren(section(`派单目录（${state.catalogue.length} 个单位；修改请编辑 data/departments.json 并重新训练分类模型）`, el('table', {},
-          el('thead', {}, el('tr', {}, el('th', {}, '代码'), el('th', {}, '名称'), el('th', {}, '职责范围'))),
-          el('tbody', {}, state.catalogue.map((d) => el('tr', {}, el('td', {}, d.code), el('td', {}, d.name), el('td', {}, d.scope.join('、'))))))));
-      }
-      if (key === 'limits') {
-        const limits = await api('GET', '/time-limits');
-        return void pane.replaceChildren(section('办理时限（现行设置；修改请编辑 TIME_LIMITS_FILE 指向的文件后重启）', el('pre', { class: 'words' }, JSON.stringify(limits, null, 2))));
-      }
+      if (key === 'catalogue') return void pane.replaceChildren(await catalogueView());
+      if (key === 'limits') return void pane.replaceChildren(await limitsView());
       if (key === 'notifications') {
         const { items } = await api('GET', '/notifications');
         return void pane.replaceChildren(section('站内通知', items.length ? el('ul', {}, items.map((n) => el('li', {}, `${fmtTime(n.at)} ${n.text}`))) : el('p', { class: 'muted' }, '暂无通知。')));
@@ -358,6 +351,56 @@
     } catch (err) {
       notice(err.message);
     }
+  }
+
+  async function catalogueView() {
+    const cat = await api('GET', '/catalogue');
+    state.catalogue = cat.departments;
+    const editForm = (d) => {
+      const error = el('p', { class: 'error', role: 'alert' });
+      const form = el('form', { class: 'row', 'data-unit': d ? d.code : 'new' },
+        d ? null : el('label', {}, '代码', el('input', { name: 'code', required: true, pattern: '[a-z0-9\\-]{2,64}', placeholder: '如 sports-bureau' })),
+        el('label', {}, '名称', el('input', { name: 'name', required: true, maxlength: 64, value: d ? d.name : '' })),
+        el('label', {}, '职责事项（用顿号或逗号分隔）', el('input', { name: 'scope', value: d ? d.scope.join('、') : '' })),
+        el('button', { type: 'submit' }, d ? '保存' : '新增单位'), error);
+      form.addEventListener('submit', async (e) => {
+        e.preventDefault();
+        const f = form.elements;
+        const code = d ? d.code : f.code.value.trim();
+        try {
+          await api('PUT', '/catalogue/' + encodeURIComponent(code), { name: f.name.value.trim(), scope: f.scope.value.split(/[、,，;；]/).map((x) => x.trim()).filter(Boolean), expectedVersion: cat.settingVersion });
+          notice(d ? `已保存：${f.name.value.trim()}` : `已新增单位：${f.name.value.trim()}（新单位可人工派单；智能分派需在积累改派记录后重新训练）`);
+          renderAdmin('catalogue');
+        } catch (err) { error.textContent = err.message; }
+      });
+      return form;
+    };
+    const admin = state.session.account.role === 'admin';
+    return el('div', {},
+      section(`派单目录（${cat.departments.length} 个单位${cat.updatedAt ? `，${fmtTime(cat.updatedAt)} 由 ${cat.updatedBy} 修改` : '，来自 data/departments.json'}）`,
+        el('table', {},
+          el('thead', {}, el('tr', {}, el('th', {}, '代码'), el('th', {}, admin ? '名称与职责（可修改）' : '名称与职责'))),
+          el('tbody', {}, cat.departments.map((d) => el('tr', {}, el('td', {}, d.code), el('td', {}, admin ? editForm(d) : `${d.name}：${d.scope.join('、')}`)))))),
+      admin ? section('新增单位', editForm(null)) : null);
+  }
+
+  async function limitsView() {
+    const data = await api('GET', '/time-limits');
+    const error = el('p', { class: 'error', role: 'alert' });
+    const area = el('textarea', { name: 'limits', rows: 24, spellcheck: 'false' });
+    area.value = JSON.stringify(data.limits, null, 2);
+    const form = el('form', {}, el('p', { class: 'muted' }, '修改后只影响此后计算的期限；已派出工单的期限不变。'), area, error, el('button', { type: 'submit' }, '保存办理时限'));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      let limits;
+      try { limits = JSON.parse(area.value); } catch { error.textContent = '内容不是有效的 JSON，请检查括号和引号。'; return; }
+      try {
+        await api('PUT', '/time-limits', { limits, expectedVersion: data.settingVersion });
+        notice('办理时限已保存，所有进程已更新。');
+        renderAdmin('limits');
+      } catch (err) { error.textContent = err.message; }
+    });
+    return section(`办理时限${data.updatedAt ? `（${fmtTime(data.updatedAt)} 由 ${data.updatedBy} 修改）` : '（来自 data/time-limits.json）'}`, form);
   }
 
   async function accountsView() {
