@@ -1,6 +1,6 @@
 import type { Example } from './corpus';
 import { evaluate } from './evaluate';
-import { SCOPE_WEIGHT, type CatalogueScope, type Prediction } from './model';
+import { MODEL_OPTIONS, SCOPE_WEIGHT, type CatalogueScope, type Prediction } from './model';
 import { BayesScorer, fitCalibration, outOfFoldScores, trainBayes, trainNaturalBayes, type BayesOptions, type TrainingDoc } from './naive-bayes';
 import { tokenize } from './tokenize';
 
@@ -55,7 +55,7 @@ function bayesRanker(docs: TrainingDoc[], options: BayesOptions): Ranker {
 function splitFeatureEnsemble(docs: TrainingDoc[]): Ranker {
   const heads = [(t: string) => t.startsWith('w:'), (t: string) => t.startsWith('b:')].map((keep) => {
     const part = docs.map((d) => ({ label: d.label, tokens: d.tokens.filter(keep) }));
-    const options: BayesOptions = { scoring: 'complement', alpha: 1 };
+    const options: BayesOptions = MODEL_OPTIONS.department;
     const calibration = fitCalibration(outOfFoldScores(part, options, 5));
     return { keep, scorer: new BayesScorer({ ...trainBayes(part, options), ...calibration }) };
   });
@@ -129,23 +129,24 @@ export async function* compareApproaches(
     return (tokens) => inner.getClassifications(tokens).map((c) => c.label);
   }, heldout);
   yield measure('natural Bayes counts, multinomial in log space', () => bayesRanker(docs, { scoring: 'multinomial', alpha: 1 }), heldout);
-  yield measure('natural Bayes counts, complement + catalogue scope (deployed)', () => bayesRanker([...docs, ...scopeDocs], { scoring: 'complement', alpha: 1 }), heldout);
-  yield measure('  complement + scope, TF-IDF counts (Rennie §4.1)', () => bayesRanker([...docs, ...scopeDocs], { scoring: 'complement', alpha: 1, idf: true }), heldout);
-  yield measure('  complement + scope, normalized weights (WCNB)', () => bayesRanker([...docs, ...scopeDocs], { scoring: 'complement', alpha: 1, normalize: true }), heldout);
-  yield measure('  complement, without the catalogue scope', () => bayesRanker(docs, { scoring: 'complement', alpha: 1 }), heldout);
+  const deployed = MODEL_OPTIONS.department;
+  yield measure('natural Bayes counts, WCNB + catalogue scope (deployed)', () => bayesRanker([...docs, ...scopeDocs], deployed), heldout);
+  yield measure('  complement + scope, weights not normalized (CNB)', () => bayesRanker([...docs, ...scopeDocs], { ...deployed, normalize: false }), heldout);
+  yield measure('  WCNB + scope, TF-IDF counts (Rennie §4.1)', () => bayesRanker([...docs, ...scopeDocs], { ...deployed, idf: true }), heldout);
+  yield measure('  WCNB, without the catalogue scope', () => bayesRanker(docs, deployed), heldout);
   const words = docs.map((d) => ({ ...d, tokens: d.tokens.filter((t) => t.startsWith('w:')) }));
   const bigrams = docs.map((d) => ({ ...d, tokens: d.tokens.filter((t) => t.startsWith('b:')) }));
-  yield measure('  complement, jieba words only', () => {
-    const r = bayesRanker(words, { scoring: 'complement', alpha: 1 });
+  yield measure('  WCNB, jieba words only', () => {
+    const r = bayesRanker(words, deployed);
     return (tokens) => r(tokens.filter((t) => t.startsWith('w:')));
   }, heldout);
-  yield measure('  complement, character bigrams only', () => {
-    const r = bayesRanker(bigrams, { scoring: 'complement', alpha: 1 });
+  yield measure('  WCNB, character bigrams only', () => {
+    const r = bayesRanker(bigrams, deployed);
     return (tokens) => r(tokens.filter((t) => t.startsWith('b:')));
   }, heldout);
-  yield measure('  complement, words + bigrams (no single characters)', () => {
+  yield measure('  WCNB, words + bigrams (no single characters)', () => {
     const keep = (t: string) => !t.startsWith('u:');
-    const r = bayesRanker(docs.map((d) => ({ ...d, tokens: d.tokens.filter(keep) })), { scoring: 'complement', alpha: 1 });
+    const r = bayesRanker(docs.map((d) => ({ ...d, tokens: d.tokens.filter(keep) })), deployed);
     return (tokens) => r(tokens.filter(keep));
   }, heldout);
   yield measure('combination: words model + bigrams model, averaged', () => splitFeatureEnsemble(docs), heldout);

@@ -50,7 +50,8 @@ export interface ModelFile {
 
 /** The model settings that won on the held-out split (see `npm run eval:classifier -- --compare`). */
 export const MODEL_OPTIONS: { department: BayesOptions; type: BayesOptions; urgent: BayesOptions } = {
-  department: { scoring: 'complement', alpha: 1 },
+  // Weight-normalized complement NB (Rennie et al. 2003, §3.2): measured ahead of plain complement NB once the corpus grew.
+  department: { scoring: 'complement', alpha: 1, normalize: true },
   type: { scoring: 'complement', alpha: 1 },
   urgent: { scoring: 'multinomial', alpha: 1 },
 };
