@@ -101,16 +101,16 @@ describe('the trained department classifier', () => {
   });
 
   it('is at least as good on the held-out split as the figures reached so far, and right 97% of the time above its threshold', () => {
-    // Issue 3 targets top-1 >= 0.90 and top-3 >= 0.98; reached so far: 0.870 and 0.975 (see the README). These floors
-    // catch a regression; raise them as the corpus grows.
+    // Issue 3 targets top-1 >= 0.90 and top-3 >= 0.98; reached so far: 0.883 and 0.984 (see the README). These floors
+    // catch a regression (a few messages below the figures, which move by ±0.005 as the corpus grows); raise them with it.
     const e = evaluate(classifier, corpus.heldout, classifier.recommendedThreshold);
     expect(e.examples).toBeGreaterThanOrEqual(15 * catalogue.codes().length);
-    expect(e.top1).toBeGreaterThanOrEqual(0.86);
-    expect(e.top3).toBeGreaterThanOrEqual(0.97);
-    expect(e.macroF1).toBeGreaterThanOrEqual(0.85);
+    expect(e.top1).toBeGreaterThanOrEqual(0.87);
+    expect(e.top3).toBeGreaterThanOrEqual(0.975);
+    expect(e.macroF1).toBeGreaterThanOrEqual(0.87);
     expect(e.correctAboveThreshold).toBeGreaterThanOrEqual(TARGET_PRECISION);
     expect(e.typeAccuracy).toBeGreaterThanOrEqual(0.75);
-    expect(e.urgent.recall).toBeGreaterThanOrEqual(0.8);
+    expect(e.urgent.recall).toBeGreaterThanOrEqual(0.85);
   });
 
   it('is calibrated: on held-out messages its confidence matches how often it is right', () => {

@@ -123,6 +123,7 @@
     const a = state.session.account;
     const cat = await api('GET', '/catalogue');
     state.catalogue = cat.departments;
+    $('unit-filter').replaceChildren(el('option', { value: '' }, '全部单位'), ...cat.departments.map((d) => el('option', { value: d.code }, d.name)));
     $('who-name').textContent = `${a.displayName}（${ROLE_NAMES[a.role]}${a.department ? ' · ' + unitName(a.department) : ''}）`;
     $('who').hidden = false;
     $('login-view').hidden = true;
@@ -157,10 +158,18 @@
     const view = state.tab;
     const label = (TABS[state.session.account.role].find(([k]) => k === view) || [])[1] || '';
     $('list-title').textContent = label;
+    // Centre roles can narrow a list to one unit; the overdue view also counts its tickets per unit.
+    const centre = state.session.account.role !== 'agent' && ['overdue', 'all'].includes(view);
+    $('unit-filter-label').hidden = !centre;
+    const unit = centre ? $('unit-filter').value : '';
     try {
-      const data = await api('GET', '/tickets?view=' + encodeURIComponent(view));
+      const data = await api('GET', '/tickets?view=' + encodeURIComponent(view) + (unit ? '&department=' + encodeURIComponent(unit) : ''));
       if (state.tab !== view) return;
       $('list-count').textContent = `（共 ${data.total} 件）`;
+      const counts = {};
+      for (const t of data.items) { const k = t.lead ? t.lead.name : '待派单'; counts[k] = (counts[k] || 0) + 1; }
+      $('unit-counts').hidden = view !== 'overdue' || !data.items.length;
+      $('unit-counts').textContent = '按单位：' + Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n} 件`).join('；');
       $('ticket-rows').replaceChildren(...data.items.map(row));
       $('list-empty').hidden = data.items.length > 0;
       if (state.selected && !data.items.some((t) => t.id === state.selected)) { /* keep the detail open: it may be finished */ }
@@ -356,6 +365,7 @@
   async function catalogueView() {
     const cat = await api('GET', '/catalogue');
     state.catalogue = cat.departments;
+    $('unit-filter').replaceChildren(el('option', { value: '' }, '全部单位'), ...cat.departments.map((d) => el('option', { value: d.code }, d.name)));
     const editForm = (d) => {
       const error = el('p', { class: 'error', role: 'alert' });
       const form = el('form', { class: 'row', 'data-unit': d ? d.code : 'new' },
@@ -435,6 +445,7 @@
   }
 
   $('btn-refresh').addEventListener('click', () => loadList());
+  $('unit-filter').addEventListener('change', () => loadList());
 
   // Resume a session the browser still has.
   api('GET', '/session').then((s) => { state.session = s; return start(); }).catch(() => showLogin());
