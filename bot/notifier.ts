@@ -6,10 +6,11 @@ import { formatDeadlineZh } from '../data/calendar/deadlines';
 import { VersionConflictError } from '../data/store/errors';
 import type { TicketStore } from '../data/store/types';
 import type { Ticket } from '../data/tickets/ticket';
-import { RATING_CHOICES, replyText, routedText } from '../dialogs/texts';
+import { RATING_CHOICES, ratingReminderText, replyText, routedText } from '../dialogs/texts';
 import { QUEUE, type NotifyJob } from '../workers/queues';
 import type { Adapters } from './adapters';
 import { markdownLineBreaks } from './hotline-bot';
+import { markAwaitingRating } from './ratings';
 import type { Logger } from './logger';
 
 export interface NotifierDeps {
@@ -25,6 +26,8 @@ export interface NotifierDeps {
   log: Logger;
   /** Where undelivered news is kept for the citizen's next message. */
   redis?: IORedis;
+  /** Schedules the reminder to rate a delivered answer (and then the closing as unrated). */
+  ratingFollowUp?: (ticketId: string, reply: number) => Promise<void>;
 }
 
 async function keepUndelivered(job: NotifyJob, deps: NotifierDeps): Promise<void> {
@@ -40,6 +43,11 @@ function textFor(ticket: Ticket, job: NotifyJob, catalogue: Catalogue): string {
     case 'redispatched': {
       const unit = ticket.routing?.department ? catalogue.nameOf(ticket.routing.department) : null;
       return routedText(ticket.id, unit, formatDeadlineZh(ticket.deadlines.reply));
+    }
+    case 'rating-reminder': {
+      const last = [...(ticket.replies ?? [])].reverse().find((r) => r.toCitizen);
+      if (!last) throw new UnrecoverableError(`Ticket ${ticket.id} has no reply to rate`);
+      return ratingReminderText(ticket.id, catalogue.nameOf(last.department));
     }
     case 'replied': {
       const seq = Number(/^reply-(\d+)$/.exec(job.key ?? '')?.[1]);
@@ -85,12 +93,14 @@ export async function notifyCitizen(job: NotifyJob, deps: NotifierDeps): Promise
     throw err;
   }
   await recordDelivery(deps.store, ticket, job, key);
+  if (job.event === 'replied') await afterAnswerDelivered(ticket, job, String(reference.conversation?.id), deps);
+  if (job.event === 'rating-reminder' && deps.redis) await markAwaitingRating(deps.redis, deps.prefix, String(reference.conversation?.id), ticket.id);
   return 'sent';
 }
 
 function activityFor(ticket: Ticket, job: NotifyJob, catalogue: Catalogue): Partial<Activity> {
   const activity = MessageFactory.text(markdownLineBreaks(textFor(ticket, job, catalogue)));
-  if (job.event === 'replied') activity.suggestedActions = { actions: RATING_CHOICES.map((c) => ({ type: ActionTypes.ImBack, title: c, value: c })), to: [] };
+  if (job.event === 'replied' || job.event === 'rating-reminder') activity.suggestedActions = { actions: RATING_CHOICES.map((c) => ({ type: ActionTypes.ImBack, title: c, value: c })), to: [] };
   return activity;
 }
 
@@ -113,6 +123,13 @@ async function recordDelivery(store: TicketStore, first: Ticket, job: NotifyJob,
   }
 }
 
+/** The citizen now has the answer: the conversation waits for its rating, and the follow-up (reminder, then closing) is scheduled. */
+async function afterAnswerDelivered(ticket: Ticket, job: NotifyJob, conversationId: string, deps: NotifierDeps): Promise<void> {
+  if (deps.redis) await markAwaitingRating(deps.redis, deps.prefix, conversationId, ticket.id);
+  const reply = Number(/^reply-(\d+)$/.exec(job.key ?? '')?.[1]);
+  if (deps.ratingFollowUp && reply) await deps.ratingFollowUp(ticket.id, reply);
+}
+
 /** Redis hash of the news that could not be sent to a conversation (the channel refused it): ticketId|key → event. */
 export function undeliveredKey(prefix: string, conversationId: string): string {
   return `${prefix}:undelivered:${conversationId}`;
@@ -122,7 +139,10 @@ export function undeliveredKey(prefix: string, conversationId: string): string {
  * Called at the start of every turn: news (a unit's answer) that could not be sent proactively to this conversation
  * is shown now, the next time the citizen writes, and recorded as delivered.
  */
-export async function deliverPending(context: TurnContext, deps: { store: TicketStore; catalogue: Catalogue; redis: IORedis; prefix: string }): Promise<void> {
+export async function deliverPending(
+  context: TurnContext,
+  deps: { store: TicketStore; catalogue: Catalogue; redis: IORedis; prefix: string; ratingFollowUp?: (ticketId: string, reply: number) => Promise<void> },
+): Promise<void> {
   const conversationId = context.activity.conversation?.id;
   if (!conversationId) return;
   const hashKey = undeliveredKey(deps.prefix, conversationId);
@@ -136,6 +156,9 @@ export async function deliverPending(context: TurnContext, deps: { store: Ticket
     if (alreadyNotified(ticket, key)) continue;
     await context.sendActivity(activityFor(ticket, job, deps.catalogue));
     await recordDelivery(deps.store, ticket, job, key, 'next-message');
+    if (job.event === 'replied' || job.event === 'rating-reminder') await markAwaitingRating(deps.redis, deps.prefix, conversationId, ticket.id);
+    const reply = Number(/^reply-(\d+)$/.exec(key)?.[1]);
+    if (job.event === 'replied' && reply) await deps.ratingFollowUp?.(ticket.id, reply);
   }
 }
 

@@ -12,6 +12,11 @@ import { Transcripts } from './directline/transcripts';
 import { HotlineBot } from './hotline-bot';
 import { createIntakePort } from './intake';
 import { deliverPending, startNotifier } from './notifier';
+import { createRatingPort } from './ratings';
+import { RedisTicketFeed } from '../workers/tickets/feed';
+import { TicketTimers } from '../workers/timers/timers';
+import { QUEUE } from '../workers/queues';
+import { scheduleRatingFollowUp } from '../workers/tickets/rating-follow-up';
 import { bootstrapAccounts, type BootstrapResult } from './console/bootstrap';
 import { mountConsole, type MountedConsole } from './console/mount';
 import type { Services } from './services';
@@ -40,8 +45,11 @@ export async function startWebServer(s: Services, options: { port?: number; host
   const accounts = await bootstrapAccounts(s.store, s.catalogue, s.config, s.log);
   const conversationState = new ConversationState(s.store.botState);
   const intake = createIntakePort({ store: s.store, queues: s.queues, limits: s.limits, calendar: s.calendar, classifier: s.classifier, secret: s.secret });
-  const bot = new HotlineBot(conversationState, new MainDialog(intake), s.log, (context) =>
-    deliverPending(context, { store: s.store, catalogue: s.catalogue, redis: s.redis, prefix: s.config.queuePrefix }),
+  const ratingFollowUp = (ticketId: string, reply: number) => scheduleRatingFollowUp(s.queues.get(QUEUE.rating), ticketId, reply, { calendar: s.calendar });
+  const timers = new TicketTimers({ store: s.store, queues: s.queues, calendar: s.calendar, limits: s.limits, catalogue: s.catalogue });
+  const ratings = createRatingPort({ store: s.store, queues: s.queues, catalogue: s.catalogue, limits: s.limits, calendar: s.calendar, timers, feed: new RedisTicketFeed(s.redis, s.config.queuePrefix), redis: s.redis, prefix: s.config.queuePrefix });
+  const bot = new HotlineBot(conversationState, new MainDialog(intake, ratings), s.log, (context) =>
+    deliverPending(context, { store: s.store, catalogue: s.catalogue, redis: s.redis, prefix: s.config.queuePrefix, ratingFollowUp }),
   );
   const adapters = createAdapters(s.config.bot, s.log);
   const transcripts = new Transcripts(s.redis, s.config.queuePrefix);
@@ -77,6 +85,7 @@ export async function startWebServer(s: Services, options: { port?: number; host
     isLocal: (url) => url.includes(localPrefix),
     log: s.log,
     redis: s.redis,
+    ratingFollowUp,
   });
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   return {

@@ -3,7 +3,9 @@ import { COMPLAINT_DIALOG, ComplaintDialog } from './complaint-dialog';
 import type { IntakePort } from './intake-port';
 import { InterruptibleDialog } from './interruptible-dialog';
 import { checkDescription, cleanText, isBareConfirmation, isCancel, isGreeting, isHelp } from './message-input';
-import { descriptionProblem, emergencyText, T } from './texts';
+import { parseSatisfaction, RATING_DIALOG, RatingDialog, type RatingDetails } from './rating-dialog';
+import type { RatingPort } from './rating-port';
+import { descriptionProblem, emergencyText, R, T } from './texts';
 import { detectEmergency } from './emergency';
 
 export const MAIN_DIALOG = 'mainDialog';
@@ -14,9 +16,10 @@ const WATERFALL = 'mainWaterfall';
  * now gets the emergency numbers and no ticket; greetings, help and stray words get an answer instead of a ticket.
  */
 export class MainDialog extends InterruptibleDialog {
-  constructor(intake: IntakePort) {
+  constructor(intake: IntakePort, private readonly ratings?: RatingPort) {
     super(MAIN_DIALOG);
     this.addDialog(new ComplaintDialog(intake));
+    if (ratings) this.addDialog(new RatingDialog(ratings, intake.formatDeadline));
     this.addDialog(new WaterfallDialog(WATERFALL, [this.introStep.bind(this), this.finalStep.bind(this)]));
     this.initialDialogId = WATERFALL;
   }
@@ -26,6 +29,13 @@ export class MainDialog extends InterruptibleDialog {
     const emergency = detectEmergency(text);
     if (emergency) return this.say(step, emergencyText(emergency));
     if (isHelp(text)) return this.say(step, T.help);
+    // A rating word answers the request to rate a unit's answer (回访) sent into this conversation.
+    const satisfaction = parseSatisfaction(text);
+    if (satisfaction && this.ratings) {
+      const awaiting = await this.ratings.awaiting(step.context.activity.conversation.id);
+      if (!awaiting) return this.say(step, R.nothingToRate);
+      return step.beginDialog(RATING_DIALOG, { ticketId: awaiting.ticketId, satisfaction } satisfies RatingDetails);
+    }
     if (isCancel(text)) return this.say(step, T.nothingToCancel);
     if (isBareConfirmation(text)) return this.say(step, T.nothingToConfirm);
     if (isGreeting(text)) return this.say(step, T.welcome);

@@ -107,3 +107,21 @@ export function replyText(ticketId: string, unitName: string, answer: string): s
 
 /** Choices offered with the reply so the citizen can rate with one tap. */
 export const RATING_CHOICES = ['满意', '基本满意', '不满意'] as const;
+
+/** Texts of the rating conversation (回访). */
+export const R = {
+  askSatisfaction: (ticketId: string) => `请您对工单 ${ticketId} 的办理结果进行评价：`,
+  badSatisfaction: '请选择“满意”“基本满意”或“不满意”。',
+  askSolved: '您反映的问题解决了吗？',
+  badSolved: '请回复“已解决”或“未解决”。',
+  askComment: '还有什么意见或建议想告诉我们吗？没有请回复“没有”。',
+  thanks: (ticketId: string) => `感谢您的评价！工单 ${ticketId} 已办结。`,
+  reopened: (ticketId: string, deadline: string) => `感谢您的反馈。工单 ${ticketId} 已重新交办（重办），承办单位将在 ${deadline} 前再次答复您。`,
+  nothingToRate: '目前没有需要您评价的工单。如需反映新的问题，请直接描述。',
+  failed: '抱歉，评价没有提交成功，请稍后再回复一次“满意”“基本满意”或“不满意”。',
+} as const;
+
+/** The one reminder to rate an answer, sent the next working day when the citizen has not rated it. */
+export function ratingReminderText(ticketId: string, unitName: string): string {
+  return `【评价提醒】您的工单 ${ticketId} 已由“${unitName}”答复，请您对办理结果进行评价：回复“满意”“基本满意”或“不满意”。如未评价，工单将于下一个工作日按未评价办结。`;
+}

@@ -8,7 +8,10 @@ import { startWebServer, type WebServer } from '../bot/web-server';
 import type { AccountRole } from '../data/accounts/account';
 import { hashPassword } from '../data/accounts/passwords';
 import type { TicketType } from '../data/tickets/ticket';
+import { nextWorkingDayAt } from '../data/calendar/deadlines';
 import { submitTicket } from '../workers/intake/submit-ticket';
+import { QUEUE } from '../workers/queues';
+import { runRatingStep } from '../workers/tickets/rating-follow-up';
 import { startWorkers, type RunningWorkers } from '../workers/start-workers';
 import { CaptureChannel } from './helpers/capture-channel';
 import { ConsoleClient } from './helpers/console-client';
@@ -267,6 +270,72 @@ describe('tickets: isolation, masking and the agent\'s actions', () => {
     expect(history).toHaveLength(1);
     expect(history[0].data?.how).toBe('next-message');
     expect(await s.redis.hlen(`${s.config.queuePrefix}:undelivered:${conv}`)).toBe(0);
+  });
+
+  it('takes the citizen\'s rating in the same conversation: satisfied and solved closes, unsatisfied reopens with a new deadline', async () => {
+    const say = async (conv: string, text: string) => {
+      const seen = channel.texts(conv).length;
+      const res = await fetch(`${web.url}/api/messages`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ type: 'message', id: crypto.randomUUID(), channelId: 'emulator', serviceUrl: channel.url, conversation: { id: conv }, from: { id: 'citizen-1' }, recipient: { id: 'hotline-bot' }, locale: 'zh-CN', text }),
+      });
+      expect(res.status).toBe(200);
+      return channel.texts(conv).slice(seen);
+    };
+    const um = await as('um');
+    const answered = async (description: string) => {
+      const t = await ticketFor('urban-management', description);
+      await um.post(`/tickets/${t.id}/acknowledge`, {});
+      await um.post(`/tickets/${t.id}/reply`, { text: '已安排处理。' });
+      await waitFor(() => channel.texts(t.conv).some((x) => x.startsWith('【工单答复】')), 10_000, 'the answer');
+      await waitFor(async () => (await s.redis.hexists(`${s.config.queuePrefix}:awaiting-rating:${t.conv}`, t.id)) === 1, 5000, 'awaiting rating');
+      return t;
+    };
+
+    const a = await answered('公园里的长椅坏了好几张');
+    expect(await say(a.conv, '满意')).toEqual(['您反映的问题解决了吗？']);
+    expect(await say(a.conv, '不知道')).toEqual(['请回复“已解决”或“未解决”。']);
+    expect(await say(a.conv, '已解决')).toEqual(['还有什么意见或建议想告诉我们吗？没有请回复“没有”。']);
+    expect(await say(a.conv, '处理得很快，谢谢')).toEqual([`感谢您的评价！工单 ${a.id} 已办结。`]);
+    const closed = (await s.store.getTicket(a.id))!;
+    expect(closed).toMatchObject({ state: 'closed', closure: 'rated' });
+    expect(closed.ratings).toEqual([expect.objectContaining({ satisfaction: '满意', solved: true, comment: '处理得很快，谢谢' })]);
+    expect(await say(a.conv, '满意')).toEqual(['目前没有需要您评价的工单。如需反映新的问题，请直接描述。']);
+
+    const b = await answered('小区门口的垃圾站一直很臭');
+    await say(b.conv, '不满意');
+    await say(b.conv, '没解决');
+    const reply = (await say(b.conv, '没有'))[0];
+    expect(reply).toMatch(new RegExp(`^感谢您的反馈。工单 ${b.id} 已重新交办（重办），承办单位将在 .+ 前再次答复您。$`));
+    const reopened = (await s.store.getTicket(b.id))!;
+    expect(reopened).toMatchObject({ state: 'dispatched', reopened: 1 });
+    expect(reopened.ratings).toEqual([expect.objectContaining({ satisfaction: '不满意', solved: false })]);
+    expect((await um.get('/tickets')).body.items.map((t: { id: string }) => t.id)).toContain(b.id);
+  });
+
+  it('reminds a citizen who has not rated once, the next working day, then closes the ticket as unrated', async () => {
+    const um = await as('um');
+    const t = await ticketFor('urban-management', '街心花园的喷泉一直不关，浪费水');
+    await um.post(`/tickets/${t.id}/acknowledge`, {});
+    await um.post(`/tickets/${t.id}/reply`, { text: '已通知养护单位调整喷泉开放时间。' });
+    const ratingQueue = s.queues.get(QUEUE.rating);
+    const remind = await waitFor(() => ratingQueue.getJob(`rating-remind-${t.id}-1`), 10_000, 'the reminder to be scheduled');
+    const due = remind.timestamp + (remind.opts.delay ?? 0);
+    expect(due).toBe(nextWorkingDayAt(new Date(remind.timestamp), s.calendar, '10:00').getTime());
+    expect(await remind.getState()).toBe('delayed');
+
+    // The delayed steps, run now as the worker runs them when they are due (twice: a retry changes nothing).
+    const deps = { store: s.store, queues: s.queues, catalogue: s.catalogue, limits: s.limits, calendar: s.calendar, ratingQueue };
+    expect(await runRatingStep({ ticketId: t.id, reply: 1, step: 'remind' }, deps)).toBe('reminded');
+    expect(await runRatingStep({ ticketId: t.id, reply: 1, step: 'remind' }, deps)).toBe('reminded');
+    await waitFor(() => channel.texts(t.conv).some((x) => x.startsWith('【评价提醒】')), 10_000, 'the reminder');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(channel.texts(t.conv).filter((x) => x.startsWith('【评价提醒】'))).toHaveLength(1);
+    expect(await (await ratingQueue.getJob(`rating-close-${t.id}-1`))?.getState()).toBe('delayed');
+    expect(await runRatingStep({ ticketId: t.id, reply: 1, step: 'close' }, deps)).toBe('closed');
+    expect(await s.store.getTicket(t.id)).toMatchObject({ state: 'closed', closure: 'unrated' });
+    expect(await runRatingStep({ ticketId: t.id, reply: 1, step: 'close' }, deps)).toBe('nothing');
   });
 
   it('refuses bad input with a Chinese message: unknown fields, MongoDB operators, wrong types, bad dates, unknown units', async () => {

@@ -1,3 +1,4 @@
+import { parseSatisfaction, parseSolved } from '../dialogs/rating-dialog';
 import { parseConfirmAnswer, parseEditField, parseTypeAnswer } from '../dialogs/complaint-dialog';
 import { detectEmergency } from '../dialogs/emergency';
 import { extractLocation, extractMobile } from '../dialogs/extract';
@@ -71,4 +72,27 @@ describe('input cleaning', () => {
   it('shows HTML literally when repeating it', () => {
     expect(quoteForDisplay('<script>alert(1)</script>')).toBe('＜script＞alert(1)＜/script＞');
   });
+});
+
+describe('rating answers (回访)', () => {
+  it.each([
+    ['满意', '满意'],
+    ['非常满意！', '满意'],
+    ['基本满意', '基本满意'],
+    ['还行吧', '基本满意'],
+    ['还行', '基本满意'],
+    ['不满意', '不满意'],
+    ['差评', '不满意'],
+    ['满意度调查是什么', null],
+  ])('%s → %s', (text, expected) => expect(parseSatisfaction(text)).toBe(expected));
+
+  it.each([
+    ['已解决', true],
+    ['解决了。', true],
+    ['是的', true],
+    ['没解决', false],
+    ['未解决', false],
+    ['还没有解决', false],
+    ['不知道', null],
+  ])('solved? %s → %s', (text, expected) => expect(parseSolved(text)).toBe(expected));
 });

@@ -1,4 +1,4 @@
-import { addDuration, computeDeadlines, formatDeadlineZh, loadTimeLimits } from '../data/calendar/deadlines';
+import { addDuration, computeDeadlines, formatDeadlineZh, loadTimeLimits, nextWorkingDayAt } from '../data/calendar/deadlines';
 import { WorkingCalendar } from '../data/calendar/working-days';
 
 const limits = loadTimeLimits();
@@ -93,5 +93,15 @@ describe('npm run deadline', () => {
       expect(r.stdout).toBe('');
       expect(r.stderr).toMatch(/[\u4e00-\u9fff]/);
     }
+  });
+});
+
+describe('nextWorkingDayAt', () => {
+  const calendar = WorkingCalendar.load();
+  it('skips the weekend, and is always a later day', () => {
+    expect(nextWorkingDayAt(new Date('2026-11-27T15:00:00+08:00'), calendar, '10:00').toISOString()).toBe('2026-11-30T02:00:00.000Z');
+    expect(nextWorkingDayAt(new Date('2026-11-23T08:00:00+08:00'), calendar, '10:00').toISOString()).toBe('2026-11-24T02:00:00.000Z');
+    // 23:30 UTC on the 23rd is already the 24th in Shanghai.
+    expect(nextWorkingDayAt(new Date('2026-11-23T23:30:00Z'), calendar, '10:00').toISOString()).toBe('2026-11-25T02:00:00.000Z');
   });
 });

@@ -11,6 +11,8 @@ export const QUEUE = {
   classifier: 'classifier',
   /** Wake-ups for tickets' warnings and escalations (one delayed job per open ticket). Job data: { ticketId, key }. */
   timers: 'timers',
+  /** Follow-up of answers the citizen has not rated: a reminder, then closing as unrated. Job data: { ticketId, reply, step }. */
+  rating: 'rating',
   /** A department's (or the dispatch centre's) ticket queue. Job data: { ticketId }. */
   department: (code: string) => `dept-${code}`,
 } as const;
@@ -24,7 +26,7 @@ export interface TicketJob {
 export interface NotifyJob {
   ticketId: string;
   /** routed: where the ticket went first; redispatched: a dispatcher sent it to (another) unit; replied: the lead unit's answer (key reply-<seq>). */
-  event: 'routed' | 'redispatched' | 'replied';
+  event: 'routed' | 'redispatched' | 'replied' | 'rating-reminder';
   /** What makes this message unique for the ticket (default: the event); it is sent at most once per key. */
   key?: string;
 }
@@ -38,6 +40,8 @@ export const jobId = {
   redispatch: (ticketId: string, seq: number) => `ticket-${ticketId}-${seq}`,
   /** A ticket put in a queue by any later history event at position seq (returned to the centre, reopened). */
   event: (ticketId: string, seq: number) => `ticket-${ticketId}-${seq}`,
+  /** A step of the rating follow-up of the reply numbered `reply`. */
+  rating: (ticketId: string, reply: number, step: string) => `rating-${step}-${ticketId}-${reply}`,
 };
 
 /** Completed jobs are kept a week so their ids keep deduplicating; failed ones a month for inspection. */

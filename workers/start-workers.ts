@@ -2,7 +2,9 @@ import type { Worker } from 'bullmq';
 import type { Services } from '../bot/services';
 import { startRetrainWorker, type RetrainWorker } from './classifier/retrain-worker';
 import { reconcileIntake, startIntakeWorker } from './intake/intake-worker';
+import { QUEUE } from './queues';
 import { RedisTicketFeed } from './tickets/feed';
+import { startRatingWorker } from './tickets/rating-follow-up';
 import { TicketTimers } from './timers/timers';
 
 export interface RunningWorkers {
@@ -55,6 +57,19 @@ export async function startWorkers(s: Services): Promise<RunningWorkers> {
     holder: s.classifier,
     log: s.log,
   });
+  const ratingWorker = startRatingWorker({
+    store: s.store,
+    queues: s.queues,
+    catalogue: s.catalogue,
+    limits: s.limits,
+    calendar: s.calendar,
+    timers,
+    feed: new RedisTicketFeed(s.redis, s.config.queuePrefix),
+    ratingQueue: s.queues.get(QUEUE.rating),
+    connection: s.redis,
+    prefix: s.config.queuePrefix,
+  });
+  ratingWorker.on('failed', (job, err) => s.log.warn({ jobId: job?.id, err }, 'rating follow-up failed'));
   void reconcile();
   void reconcileTimers();
   const timer = setInterval(reconcile, RECONCILE_EVERY_MS);
@@ -69,6 +84,7 @@ export async function startWorkers(s: Services): Promise<RunningWorkers> {
     async close() {
       clearInterval(timer);
       clearInterval(timerCheck);
+      await ratingWorker.close();
       await timerWorker.close();
       await intake.close();
       await retrain.close();

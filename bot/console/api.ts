@@ -1,35 +1,28 @@
 import * as crypto from 'node:crypto';
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response, type Router } from 'express';
+import type IORedis from 'ioredis';
 import { z } from 'zod';
 import { publicAccount, type Account } from '../../data/accounts/account';
 import { hashPassword, passwordProblem, verifyPassword } from '../../data/accounts/passwords';
 import { parseTimeLimits, type TimeLimits } from '../../data/calendar/deadlines';
-import type { WorkingCalendar } from '../../data/calendar/working-days';
-import { DISPATCH_CENTRE, type Catalogue } from '../../data/catalogue';
-import { SettingConflictError, type TicketStore } from '../../data/store/types';
+import { DISPATCH_CENTRE } from '../../data/catalogue';
+import { SettingConflictError } from '../../data/store/types';
 import { dueOf } from '../../data/tickets/due';
 import { activeAssignments, withAssignments, type Command } from '../../data/tickets/lifecycle';
 import { OPEN_STATES, type Actor, type Ticket } from '../../data/tickets/ticket';
-import type { Queues } from '../../workers/queues';
-import { performAction } from '../../workers/tickets/actions';
+import { performAction, type ActionDeps } from '../../workers/tickets/actions';
 import type { TicketFeed } from '../../workers/tickets/feed';
 import type { Logger } from '../logger';
 import { announceSettings, SETTING, type CatalogueSetting } from '../settings';
-import type IORedis from 'ioredis';
 import { ApiError, forbidden, ticketNotFound, toApiError } from './api-error';
 import { audit, type Auth } from './auth';
 import type { LiveHub } from './live';
+import { ActionBodies, AuditQuery, CatalogueUnitBody, ChangePasswordBody, CreateAccountBody, DepartmentCode, TicketId, TicketListQuery, TimeLimitsBody, UpdateAccountBody, type ActionName } from './schemas';
 import { parse } from './validate';
-import { ActionBodies, AuditQuery, CatalogueUnitBody, DepartmentCode, TimeLimitsBody, ChangePasswordBody, CreateAccountBody, TicketId, TicketListQuery, UpdateAccountBody, type ActionName } from './schemas';
 import { byDue, detailView, identityHidden, isEscalated, maySee, summaryView, type ViewDeps, type Viewer } from './views';
 
-export interface ConsoleApiDeps {
-  store: TicketStore;
-  queues: Queues;
-  catalogue: Catalogue;
-  limits: TimeLimits;
-  calendar: WorkingCalendar;
-  timers?: { sync(after: Ticket, before?: Ticket | null): Promise<unknown> };
+/** What the ticket actions need (as performAction takes them), and the console's own parts. */
+export interface ConsoleApiDeps extends Pick<ActionDeps, 'store' | 'queues' | 'catalogue' | 'limits' | 'calendar' | 'timers' | 'now'> {
   feed: TicketFeed;
   live: LiveHub;
   auth: Auth;
@@ -37,7 +30,6 @@ export interface ConsoleApiDeps {
   /** Where settings changes are announced to the other processes. */
   redis: IORedis;
   prefix: string;
-  now?: () => Date;
 }
 
 type Handler = (req: Request, res: Response) => Promise<unknown>;

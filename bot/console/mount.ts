@@ -50,7 +50,7 @@ export function mountConsole(app: Express, s: Services): MountedConsole {
 
   const board = new ExpressAdapter();
   board.setBasePath(QUEUE_BOARD_PATH);
-  const names = [QUEUE.intake, QUEUE.notify, QUEUE.timers, QUEUE.classifier, QUEUE.department(DISPATCH_CENTRE), ...s.catalogue.codes().map((code) => QUEUE.department(code))];
+  const names = [QUEUE.intake, QUEUE.notify, QUEUE.timers, QUEUE.rating, QUEUE.classifier, QUEUE.department(DISPATCH_CENTRE), ...s.catalogue.codes().map((code) => QUEUE.department(code))];
   createBullBoard({ queues: names.map((n) => new BullMQAdapter(s.queues.get(n))), serverAdapter: board, options: { uiConfig: { boardTitle: '12345 队列' } } });
   app.use(QUEUE_BOARD_PATH, auth.sessions, auth.loadAccount, (req, res, next) => {
     if (req.account?.role === 'admin') return next();

@@ -144,6 +144,13 @@ export function computeDeadlines(input: DeadlineInput, limits: TimeLimits, calen
   };
 }
 
+/** The next working day after the Shanghai day of `at`, at the given wall-clock time (hh:mm), e.g. for a reminder. */
+export function nextWorkingDayAt(at: Date, calendar: WorkingCalendar, hhmm: string): Date {
+  let date = nextDate(shanghaiDate(at));
+  for (let guard = 0; guard < 60 && !calendar.isWorkingDay(date); guard++) date = nextDate(date);
+  return shanghaiInstant(date, hhmm + ':00');
+}
+
 /** Office time (ms) between two instants: the part of [from, to) that falls in office hours of working days. */
 export function officeTimeBetween(from: Date, to: Date, calendar: WorkingCalendar, officeHours: TimeLimits['officeHours']): number {
   let total = 0;
