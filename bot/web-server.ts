@@ -13,6 +13,7 @@ import { HotlineBot } from './hotline-bot';
 import { createIntakePort } from './intake';
 import { deliverPending, startNotifier } from './notifier';
 import { createRatingPort } from './ratings';
+import { createStatusPort } from './status';
 import { RedisTicketFeed } from '../workers/tickets/feed';
 import { TicketTimers } from '../workers/timers/timers';
 import { QUEUE } from '../workers/queues';
@@ -48,7 +49,8 @@ export async function startWebServer(s: Services, options: { port?: number; host
   const ratingFollowUp = (ticketId: string, reply: number) => scheduleRatingFollowUp(s.queues.get(QUEUE.rating), ticketId, reply, { calendar: s.calendar });
   const timers = new TicketTimers({ store: s.store, queues: s.queues, calendar: s.calendar, limits: s.limits, catalogue: s.catalogue });
   const ratings = createRatingPort({ store: s.store, queues: s.queues, catalogue: s.catalogue, limits: s.limits, calendar: s.calendar, timers, feed: new RedisTicketFeed(s.redis, s.config.queuePrefix), redis: s.redis, prefix: s.config.queuePrefix });
-  const bot = new HotlineBot(conversationState, new MainDialog(intake, ratings), s.log, (context) =>
+  const status = createStatusPort({ store: s.store, catalogue: s.catalogue, redis: s.redis, prefix: s.config.queuePrefix });
+  const bot = new HotlineBot(conversationState, new MainDialog(intake, ratings, status), s.log, (context) =>
     deliverPending(context, { store: s.store, catalogue: s.catalogue, redis: s.redis, prefix: s.config.queuePrefix, ratingFollowUp }),
   );
   const adapters = createAdapters(s.config.bot, s.log);

@@ -5,6 +5,8 @@ import { InterruptibleDialog } from './interruptible-dialog';
 import { checkDescription, cleanText, isBareConfirmation, isCancel, isGreeting, isHelp } from './message-input';
 import { parseSatisfaction, RATING_DIALOG, RatingDialog, type RatingDetails } from './rating-dialog';
 import type { RatingPort } from './rating-port';
+import { parseStatusQuery, STATUS_DIALOG, StatusDialog } from './status-dialog';
+import type { StatusPort } from './status-port';
 import { descriptionProblem, emergencyText, R, T } from './texts';
 import { detectEmergency } from './emergency';
 
@@ -16,10 +18,11 @@ const WATERFALL = 'mainWaterfall';
  * now gets the emergency numbers and no ticket; greetings, help and stray words get an answer instead of a ticket.
  */
 export class MainDialog extends InterruptibleDialog {
-  constructor(intake: IntakePort, private readonly ratings?: RatingPort) {
+  constructor(intake: IntakePort, private readonly ratings?: RatingPort, private readonly status?: StatusPort) {
     super(MAIN_DIALOG);
     this.addDialog(new ComplaintDialog(intake));
     if (ratings) this.addDialog(new RatingDialog(ratings, intake.formatDeadline));
+    if (status) this.addDialog(new StatusDialog(status, intake.formatDeadline));
     this.addDialog(new WaterfallDialog(WATERFALL, [this.introStep.bind(this), this.finalStep.bind(this)]));
     this.initialDialogId = WATERFALL;
   }
@@ -29,6 +32,9 @@ export class MainDialog extends InterruptibleDialog {
     const emergency = detectEmergency(text);
     if (emergency) return this.say(step, emergencyText(emergency));
     if (isHelp(text)) return this.say(step, T.help);
+    // 查询进度: a question about a ticket's progress, or a bare ticket number.
+    const query = this.status ? parseStatusQuery(text) : null;
+    if (query) return step.beginDialog(STATUS_DIALOG, query);
     // A rating word answers the request to rate a unit's answer (回访) sent into this conversation.
     const satisfaction = parseSatisfaction(text);
     if (satisfaction && this.ratings) {

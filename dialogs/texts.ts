@@ -12,6 +12,7 @@ export const T = {
     '2. 告诉我发生的具体地点；\n' +
     '3. 留下手机号码方便承办部门联系您，不愿留下可回复“匿名”；\n' +
     '4. 确认问题类型（咨询、求助、投诉、举报、建议、表扬）后提交，您会立即收到工单号和答复期限。\n' +
+    '查询进度：发送工单号，或说“查询工单”，再输入手机号码后四位（匿名反映的输入查询码）。\n' +
     '回复“取消”可随时放弃本次反映。遇到火灾、犯罪、急病、交通事故等紧急情况，请直接拨打 119、110、120、122。',
   cancelled: '好的，已取消本次反映，您填写的内容不会提交。如需重新反映，请直接描述问题。',
   nothingToCancel: '当前没有进行中的反映。如需反映问题，请直接描述。',
@@ -124,4 +125,22 @@ export const R = {
 /** The one reminder to rate an answer, sent the next working day when the citizen has not rated it. */
 export function ratingReminderText(ticketId: string, unitName: string): string {
   return `【评价提醒】您的工单 ${ticketId} 已由“${unitName}”答复，请您对办理结果进行评价：回复“满意”“基本满意”或“不满意”。如未评价，工单将于下一个工作日按未评价办结。`;
+}
+
+/** Texts of the status query (查询进度). */
+export const Q = {
+  askNumber: '请告诉我您要查询的工单号（10 位数字，受理时发给您的）。',
+  badNumber: '工单号是 10 位左右的数字，请核对后再输入，例如 2611230042。',
+  askProof: '为保护您的信息，请输入您登记的手机号码后四位；匿名反映的请输入查询码。',
+  mismatch: '工单号或验证信息不正确，请核对后再试。',
+  throttled: (minutes: number) => `查询失败次数过多，为保护信息安全，请 ${minutes} 分钟后再试。`,
+  failed: '抱歉，暂时查询不到，请稍后再试。',
+} as const;
+
+export function statusText(s: import('./status-port').TicketStatus, formatDeadline: (iso: string) => string): string {
+  const lines = [`【工单进度】工单号：${s.ticketId}`, `状态：${s.stateName}`, `承办单位：${s.unitName ?? '12345中心正在派单'}`];
+  if (s.replyDeadline) lines.push(`答复期限：${formatDeadline(s.replyDeadline)}前`);
+  for (const r of s.replies) lines.push(`${r.unitName}答复：${r.text}`);
+  if (s.awaitingRating) lines.push('请您对办理结果进行评价：回复“满意”“基本满意”或“不满意”。');
+  return lines.join('\n');
 }

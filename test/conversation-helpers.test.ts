@@ -1,3 +1,4 @@
+import { parseStatusQuery } from '../dialogs/status-dialog';
 import { parseSatisfaction, parseSolved } from '../dialogs/rating-dialog';
 import { parseConfirmAnswer, parseEditField, parseTypeAnswer } from '../dialogs/complaint-dialog';
 import { detectEmergency } from '../dialogs/emergency';
@@ -95,4 +96,17 @@ describe('rating answers (回访)', () => {
     ['还没有解决', false],
     ['不知道', null],
   ])('solved? %s → %s', (text, expected) => expect(parseSolved(text)).toBe(expected));
+});
+
+describe('status queries (查询进度)', () => {
+  it.each([
+    ['查询工单进度', { ticketNumber: null }],
+    ['2611230042', { ticketNumber: '2611230042' }],
+    ['查一下 2611230042', { ticketNumber: '2611230042' }],
+    ['我上次反映的问题有进展吗', { ticketNumber: null }],
+    ['我的投诉处理得怎么样了', { ticketNumber: null }],
+    ['我要投诉，查一下这个商家有没有执照', null],
+    ['工地施工进度太慢了，路一直封着', null],
+    ['楼下烧烤店油烟太大', null],
+  ])('%s → %j', (text, expected) => expect(parseStatusQuery(text)).toEqual(expected));
 });
