@@ -100,16 +100,15 @@ describe('the trained department classifier', () => {
     expect(p.candidates[0].confidence).toBeGreaterThanOrEqual(p.candidates[1].confidence);
   });
 
-  it('is at least as good on the held-out split as the figures reached so far, and right 97% of the time above its threshold', () => {
-    // Issue 3 targets top-1 >= 0.90 and top-3 >= 0.98; reached so far: 0.883 and 0.984 (see the README). These floors
-    // catch a regression (a few messages below the figures, which move by ±0.005 as the corpus grows); raise them with it.
+  it('meets issue 3\'s targets on the held-out split: top-1 >= 0.90, top-3 >= 0.98, right 97% of the time above its threshold', () => {
+    // Reached: 0.903 and 0.984 (see the README); a corpus change that loses them fails here.
     const e = evaluate(classifier, corpus.heldout, classifier.recommendedThreshold);
     expect(e.examples).toBeGreaterThanOrEqual(15 * catalogue.codes().length);
-    expect(e.top1).toBeGreaterThanOrEqual(0.87);
-    expect(e.top3).toBeGreaterThanOrEqual(0.975);
-    expect(e.macroF1).toBeGreaterThanOrEqual(0.87);
+    expect(e.top1).toBeGreaterThanOrEqual(0.9);
+    expect(e.top3).toBeGreaterThanOrEqual(0.98);
+    expect(e.macroF1).toBeGreaterThanOrEqual(0.9);
     expect(e.correctAboveThreshold).toBeGreaterThanOrEqual(TARGET_PRECISION);
-    expect(e.typeAccuracy).toBeGreaterThanOrEqual(0.75);
+    expect(e.typeAccuracy).toBeGreaterThanOrEqual(0.77);
     expect(e.urgent.recall).toBeGreaterThanOrEqual(0.85);
   });
 

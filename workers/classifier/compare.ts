@@ -130,21 +130,26 @@ export async function* compareApproaches(
   }, heldout);
   yield measure('natural Bayes counts, multinomial in log space', () => bayesRanker(docs, { scoring: 'multinomial', alpha: 1 }), heldout);
   const deployed = MODEL_OPTIONS.department;
-  yield measure('natural Bayes counts, WCNB + catalogue scope (deployed)', () => bayesRanker([...docs, ...scopeDocs], deployed), heldout);
-  yield measure('  complement + scope, weights not normalized (CNB)', () => bayesRanker([...docs, ...scopeDocs], { ...deployed, normalize: false }), heldout);
-  yield measure('  WCNB + scope, TF-IDF counts (Rennie §4.1)', () => bayesRanker([...docs, ...scopeDocs], { ...deployed, idf: true }), heldout);
-  yield measure('  WCNB, without the catalogue scope', () => bayesRanker(docs, deployed), heldout);
+  yield measure('natural Bayes counts, complement NB + scope + word pairs (deployed)', () => bayesRanker([...docs, ...scopeDocs], deployed), heldout);
+  yield measure('  weights normalized (WCNB)', () => bayesRanker([...docs, ...scopeDocs], { ...deployed, normalize: true }), heldout);
+  yield measure('  TF-IDF counts (Rennie §4.1)', () => bayesRanker([...docs, ...scopeDocs], { ...deployed, idf: true }), heldout);
+  yield measure('  without the catalogue scope', () => bayesRanker(docs, deployed), heldout);
+  const noPairs = (t: string) => !t.startsWith('p:');
+  yield measure('  without word pairs', () => {
+    const r = bayesRanker([...docs, ...scopeDocs].map((d) => ({ ...d, tokens: d.tokens.filter(noPairs) })), deployed);
+    return (tokens) => r(tokens.filter(noPairs));
+  }, heldout);
   const words = docs.map((d) => ({ ...d, tokens: d.tokens.filter((t) => t.startsWith('w:')) }));
   const bigrams = docs.map((d) => ({ ...d, tokens: d.tokens.filter((t) => t.startsWith('b:')) }));
-  yield measure('  WCNB, jieba words only', () => {
+  yield measure('  jieba words only', () => {
     const r = bayesRanker(words, deployed);
     return (tokens) => r(tokens.filter((t) => t.startsWith('w:')));
   }, heldout);
-  yield measure('  WCNB, character bigrams only', () => {
+  yield measure('  character bigrams only', () => {
     const r = bayesRanker(bigrams, deployed);
     return (tokens) => r(tokens.filter((t) => t.startsWith('b:')));
   }, heldout);
-  yield measure('  WCNB, words + bigrams (no single characters)', () => {
+  yield measure('  without single characters', () => {
     const keep = (t: string) => !t.startsWith('u:');
     const r = bayesRanker(docs.map((d) => ({ ...d, tokens: d.tokens.filter(keep) })), deployed);
     return (tokens) => r(tokens.filter(keep));

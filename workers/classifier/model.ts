@@ -5,7 +5,7 @@ import type { Catalogue } from '../../data/catalogue';
 import { isTicketType, type TicketType } from '../../data/tickets/ticket';
 import type { Example } from './corpus';
 import { thresholdForPrecision } from './evaluate';
-import { BayesScorer, calibrated, fitCalibration, outOfFoldScores, trainBayes, type BayesOptions, type BayesParams, type TrainingDoc } from './naive-bayes';
+import { BayesScorer, calibrated, fitCalibration, outOfFoldScores, trainBayes, vocabularyIndex, type BayesOptions, type BayesParams, type TrainingDoc } from './naive-bayes';
 import { tokenize } from './tokenize';
 
 /** What the classifier says about one message. */
@@ -27,7 +27,8 @@ export interface DepartmentClassifier {
   predict(text: string): Prediction;
 }
 
-export const MODEL_FORMAT = 2;
+/** Bumped whenever the model file or the tokens it was trained on change: an older file is retrained at start. */
+export const MODEL_FORMAT = 3;
 
 export interface ModelFile {
   format: typeof MODEL_FORMAT;
@@ -43,15 +44,21 @@ export interface ModelFile {
   recommendedThreshold: number;
   /** Probability of 'urgent' from which a message is called urgent (rules can also call it urgent). */
   urgentCutoff: number;
-  department: BayesParams;
-  type: BayesParams;
-  urgent: BayesParams;
+  /** The features (tokens) of all three models, which share them: each model's counts are by position in this list. */
+  vocabulary: string[];
+  department: HeadParams;
+  type: HeadParams;
+  urgent: HeadParams;
 }
+
+/** A model's parameters as the file keeps them: without the shared vocabulary. */
+export type HeadParams = Omit<BayesParams, 'vocabulary'>;
 
 /** The model settings that won on the held-out split (see `npm run eval:classifier -- --compare`). */
 export const MODEL_OPTIONS: { department: BayesOptions; type: BayesOptions; urgent: BayesOptions } = {
-  // Weight-normalized complement NB (Rennie et al. 2003, §3.2): measured ahead of plain complement NB once the corpus grew.
-  department: { scoring: 'complement', alpha: 1, normalize: true },
+  // Complement NB (Rennie et al. 2003), chosen by 5-fold cross-validation on the training split over weight
+  // normalization (WCNB), α and the scope weight (see README, "The classifier").
+  department: { scoring: 'complement', alpha: 1, normalize: false },
   type: { scoring: 'complement', alpha: 1 },
   urgent: { scoring: 'multinomial', alpha: 1 },
 };
@@ -125,13 +132,13 @@ interface HeadResult {
  * Fits a head's calibration on out-of-fold scores, then trains it on all the given documents. `always` documents
  * (the catalogue's scope) are part of every fold's training and never scored.
  */
-function trainHead(docs: TrainingDoc[], options: BayesOptions, folds: number, always: TrainingDoc[] = []): HeadResult {
+function trainHead(docs: TrainingDoc[], options: BayesOptions, folds: number, vocabulary: Map<string, number>, always: TrainingDoc[] = []): HeadResult {
   const scored = outOfFoldScores(docs, options, folds, always);
   const calibration = fitCalibration(scored);
   const probabilities = scored.map((s) => ({ ranked: calibrated(s, calibration), label: s.label }));
   const oof = probabilities.map(({ ranked, label }) => ({ confidence: ranked[0].probability, correct: ranked[0].label === label }));
   const oofProbabilities = probabilities.map(({ ranked, label }) => ({ p: new Map(ranked.map((r) => [r.label, r.probability])), label }));
-  return { params: { ...trainBayes([...docs, ...always], options), ...calibration }, oof, oofProbabilities };
+  return { params: { ...trainBayes([...docs, ...always], options, vocabulary), ...calibration }, oof, oofProbabilities };
 }
 
 /**
@@ -168,11 +175,15 @@ export function trainModel(examples: Example[], options: TrainOptions = {}): Mod
   step('department');
   const scope = options.scope ?? [];
   const scopeDocs = scope.flatMap((s) => s.phrases.flatMap((p) => Array.from({ length: SCOPE_WEIGHT }, () => ({ tokens: tokenize(p), label: s.department }))));
-  const department = trainHead(tokenized.map(({ e, tokens }) => ({ tokens, label: e.department })), MODEL_OPTIONS.department, folds, scopeDocs);
+  // One vocabulary for the three models: the file keeps it once and a loading process indexes it once.
+  const vocabulary = new Map<string, number>();
+  for (const d of [...tokenized.map((t) => t.tokens), ...scopeDocs.map((d) => d.tokens)]) for (const t of d) if (!vocabulary.has(t)) vocabulary.set(t, vocabulary.size);
+  const department = trainHead(tokenized.map(({ e, tokens }) => ({ tokens, label: e.department })), MODEL_OPTIONS.department, folds, vocabulary, scopeDocs);
   step('type');
-  const type = trainHead(tokenized.map(({ e, tokens }) => ({ tokens, label: e.type })), MODEL_OPTIONS.type, folds);
+  const type = trainHead(tokenized.map(({ e, tokens }) => ({ tokens, label: e.type })), MODEL_OPTIONS.type, folds, vocabulary);
   step('urgent');
-  const urgent = trainHead(tokenized.map(({ e, tokens }) => ({ tokens, label: e.urgent ? 'urgent' : 'normal' })), MODEL_OPTIONS.urgent, folds);
+  const urgent = trainHead(tokenized.map(({ e, tokens }) => ({ tokens, label: e.urgent ? 'urgent' : 'normal' })), MODEL_OPTIONS.urgent, folds, vocabulary);
+  const head = ({ vocabulary: _shared, ...params }: BayesParams): HeadParams => params;
   return {
     format: MODEL_FORMAT,
     version: modelVersionFor(examples, scope),
@@ -182,9 +193,10 @@ export function trainModel(examples: Example[], options: TrainOptions = {}): Mod
     corrections: options.corrections ?? 0,
     recommendedThreshold: round(thresholdForPrecision(department.oof, TARGET_PRECISION)),
     urgentCutoff: urgentCutoff(urgent.oofProbabilities),
-    department: department.params,
-    type: type.params,
-    urgent: urgent.params,
+    vocabulary: department.params.vocabulary,
+    department: head(department.params),
+    type: head(type.params),
+    urgent: head(urgent.params),
   };
 }
 
@@ -195,9 +207,10 @@ export class Classifier implements DepartmentClassifier {
   private readonly urgent: BayesScorer;
 
   constructor(readonly model: ModelFile) {
-    this.department = new BayesScorer(model.department);
-    this.type = new BayesScorer(model.type);
-    this.urgent = new BayesScorer(model.urgent);
+    const index = vocabularyIndex(model.vocabulary);
+    this.department = new BayesScorer({ ...model.department, vocabulary: model.vocabulary }, index);
+    this.type = new BayesScorer({ ...model.type, vocabulary: model.vocabulary }, index);
+    this.urgent = new BayesScorer({ ...model.urgent, vocabulary: model.vocabulary }, index);
   }
 
   get version(): string {

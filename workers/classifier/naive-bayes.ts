@@ -19,12 +19,16 @@ export interface BayesParams {
   scoring: BayesScoring;
   labels: string[];
   vocabulary: string[];
-  /** Per label, feature index → number of training documents of that label containing it (+ smoothing, natural's convention). */
-  classFeatures: Record<string, Record<string, number>>;
+  /**
+   * Per label, the counts natural trained, compacted for the model file: [feature index, number of training
+   * documents of that label containing it, …] (natural's own object form, keyed by index strings, takes ten times
+   * longer to read back).
+   */
+  classCounts: Record<string, number[]>;
   /** Per label, 1 + number of training documents. */
   classTotals: Record<string, number>;
   totalExamples: number;
-  /** natural's additive smoothing, already included in classFeatures. */
+  /** natural's additive smoothing (natural adds it to every count; classCounts holds the counts without it). */
   smoothing: number;
   /** Additive smoothing used when scoring (α). */
   alpha: number;
@@ -60,8 +64,8 @@ export interface BayesOptions {
  * sparse observations, so textToFeatures is replaced by a sparse one. The document counts that the sparse path
  * of natural's classifier leaves at their initial value are set from the data.
  */
-export function trainBayes(docs: TrainingDoc[], options: BayesOptions = {}): BayesParams {
-  const { inner, index, counts } = trainNaturalBayes(docs);
+export function trainBayes(docs: TrainingDoc[], options: BayesOptions = {}, sharedIndex?: Map<string, number>): BayesParams {
+  const { inner, index, counts } = trainNaturalBayes(docs, sharedIndex);
   const classTotals: Record<string, number> = {};
   for (const [label, n] of Object.entries(counts)) classTotals[label] = n + 1;
   const vocabulary = new Array<string>(index.size);
@@ -71,7 +75,7 @@ export function trainBayes(docs: TrainingDoc[], options: BayesOptions = {}): Bay
     scoring,
     labels: Object.keys(counts).sort(),
     vocabulary,
-    classFeatures: inner.classifier.classFeatures,
+    classCounts: compactCounts(inner.classifier.classFeatures, inner.classifier.smoothing),
     classTotals,
     totalExamples: Object.values(counts).reduce((a, b) => a + b, 0) + 1,
     smoothing: inner.classifier.smoothing,
@@ -83,16 +87,31 @@ export function trainBayes(docs: TrainingDoc[], options: BayesOptions = {}): Bay
   };
 }
 
+/** natural's per-label feature counts ({index: count + smoothing}) as [index, count, …] arrays. */
+function compactCounts(classFeatures: Record<string, Record<string, number>>, smoothing: number): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const [label, features] of Object.entries(classFeatures)) {
+    const row: number[] = [];
+    for (const [f, c] of Object.entries(features)) if (c - smoothing > 0) row.push(Number(f), c - smoothing);
+    out[label] = row;
+  }
+  return out;
+}
+
 /** natural's BayesClassifier as trained on sparse token observations (its own scoring is measured by `eval:classifier --compare`). */
 export interface NaturalBayes {
   classifier: { classFeatures: Record<string, Record<string, number>>; classTotals: Record<string, number>; totalExamples: number; smoothing: number };
   getClassifications(tokens: string[]): { label: string; value: number }[];
 }
 
-export function trainNaturalBayes(docs: TrainingDoc[]): { inner: NaturalBayes; index: Map<string, number>; counts: Record<string, number> } {
+/**
+ * @param vocabulary a fixed feature index (tokens outside it are ignored), so several models trained on the same
+ *   documents can share one vocabulary in the model file; by default the index grows with the documents.
+ */
+export function trainNaturalBayes(docs: TrainingDoc[], vocabulary?: Map<string, number>): { inner: NaturalBayes; index: Map<string, number>; counts: Record<string, number> } {
   const classifier = new NaturalBayes(undefined, 1);
-  const index = new Map<string, number>();
-  let frozen = false;
+  const index = vocabulary ?? new Map<string, number>();
+  let frozen = vocabulary !== undefined;
   classifier.textToFeatures = (tokens: string[]) => {
     const observation: Record<number, number> = {};
     let k = 0;
@@ -145,19 +164,21 @@ export class BayesScorer {
   /** Per-label score of a feature that label (or its complement) never saw in training. */
   private readonly unseen: Float64Array;
 
-  constructor(readonly params: BayesParams) {
-    this.index = new Map(params.vocabulary.map((t, i) => [t, i]));
+  /** @param index the index of params.vocabulary, when several scorers share one (built here otherwise). */
+  constructor(readonly params: BayesParams, index?: Map<string, number>) {
+    this.index = index ?? vocabularyIndex(params.vocabulary);
     const labels = params.labels;
     const L = labels.length;
     const V = params.vocabulary.length;
-    const { alpha, smoothing } = params;
-    // Raw document counts per label and feature (natural stores count + smoothing).
+    const { alpha } = params;
+    // Raw document counts per label and feature.
     const raw = labels.map((label) => {
       const row = new Float64Array(V);
-      for (const [f, c] of Object.entries(params.classFeatures[label] ?? {})) row[Number(f)] = c - smoothing;
+      const counts = params.classCounts[label] ?? [];
+      for (let i = 0; i < counts.length; i += 2) row[counts[i]] = counts[i + 1];
       return row;
     });
-    const mass = raw.map((row) => row.reduce((a, b) => a + b, 0));
+    const mass = raw.map(sum);
     this.weights = new Float64Array(V * L);
     this.bias = new Float64Array(L);
     this.unseen = new Float64Array(L);
@@ -176,7 +197,7 @@ export class BayesScorer {
         const n = params.totalExamples;
         for (let k = 0; k < L; k++) {
           for (let f = 0; f < V; f++) raw[k][f] *= ln(n / max(df[f], 1));
-          mass[k] = raw[k].reduce((a, b) => a + b, 0);
+          mass[k] = sum(raw[k]);
         }
       }
       const all = new Float64Array(V);
@@ -244,6 +265,19 @@ export class BayesScorer {
       .slice(0, n)
       .map((x) => ({ token: x.token, weight: Math.round(x.weight * 1000) / 1000 }));
   }
+}
+
+/** Token → feature index (a plain loop: twice as fast as building the Map from pairs, and the files are large). */
+export function vocabularyIndex(vocabulary: string[]): Map<string, number> {
+  const index = new Map<string, number>();
+  for (let i = 0; i < vocabulary.length; i++) index.set(vocabulary[i], i);
+  return index;
+}
+
+function sum(row: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < row.length; i++) s += row[i];
+  return s;
 }
 
 function lengthScaled(scores: Float64Array, n: number, exponent: number): Float64Array {

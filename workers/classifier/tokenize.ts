@@ -52,8 +52,9 @@ export function normalize(text: string): string {
 }
 
 /**
- * Tokens of a message: words (w:), character bigrams (b:) and single characters (u:, which catch a typo'd word's
- * surviving half). Deterministic and linear in the input length.
+ * Tokens of a message: words (w:), pairs of adjacent words (p:, which tell 夜间|施工 from 白天|施工 and 拖欠|工资 from
+ * 拖欠|账款), character bigrams (b:) and single characters (u:, which catch a typo'd word's surviving half).
+ * Deterministic and linear in the input length.
  */
 export function tokenize(text: string): string[] {
   const tokens: string[] = [];
@@ -65,8 +66,12 @@ export function tokenize(text: string): string[] {
     }
     for (let i = 0; i < piece.length; i += CHUNK) {
       const chunk = piece.slice(i, i + CHUNK + 1);
+      let previous = '';
       for (const word of segmenter().cut(chunk.slice(0, CHUNK), false)) {
-        if (!STOP_WORDS.has(word) && CJK.test(word)) tokens.push('w:' + word);
+        if (STOP_WORDS.has(word) || !CJK.test(word)) continue;
+        tokens.push('w:' + word);
+        if (previous) tokens.push('p:' + previous + '|' + word);
+        previous = word;
       }
       // Bigrams run across the chunk boundary (CHUNK + 1 characters), so cutting loses none.
       for (let j = 0; j + 1 < chunk.length && j < CHUNK; j++) tokens.push('b:' + chunk[j] + chunk[j + 1]);
