@@ -5,7 +5,8 @@ import type { Catalogue } from '../data/catalogue';
 import { formatDeadlineZh } from '../data/calendar/deadlines';
 import { VersionConflictError } from '../data/store/errors';
 import type { TicketStore } from '../data/store/types';
-import type { Ticket } from '../data/tickets/ticket';
+import type { Reply, Ticket } from '../data/tickets/ticket';
+import { replyActivity, supportsCards } from '../dialogs/cards';
 import { RATING_CHOICES, ratingReminderText, replyText, routedText } from '../dialogs/texts';
 import { QUEUE, type NotifyJob } from '../workers/queues';
 import type { Adapters } from './adapters';
@@ -50,12 +51,18 @@ function textFor(ticket: Ticket, job: NotifyJob, catalogue: Catalogue): string {
       return ratingReminderText(ticket.id, catalogue.nameOf(last.department));
     }
     case 'replied': {
-      const seq = Number(/^reply-(\d+)$/.exec(job.key ?? '')?.[1]);
-      const reply = ticket.replies?.find((r) => r.seq === seq && r.toCitizen);
-      if (!reply) throw new UnrecoverableError(`Ticket ${ticket.id} has no reply at ${job.key}`);
+      const reply = replyOf(ticket, job);
       return replyText(ticket.id, catalogue.nameOf(reply.department), reply.text);
     }
   }
+}
+
+/** The lead unit's answer a 'replied' job is about (key reply-<seq>). */
+function replyOf(ticket: Ticket, job: NotifyJob): Reply {
+  const seq = Number(/^reply-(\d+)$/.exec(job.key ?? '')?.[1]);
+  const reply = ticket.replies?.find((r) => r.seq === seq && r.toCitizen);
+  if (!reply) throw new UnrecoverableError(`Ticket ${ticket.id} has no reply at ${job.key}`);
+  return reply;
 }
 
 function alreadyNotified(ticket: Ticket, key: string): boolean {
@@ -99,7 +106,9 @@ export async function notifyCitizen(job: NotifyJob, deps: NotifierDeps): Promise
 }
 
 function activityFor(ticket: Ticket, job: NotifyJob, catalogue: Catalogue): Partial<Activity> {
-  const activity = MessageFactory.text(markdownLineBreaks(textFor(ticket, job, catalogue)));
+  const reply = job.event === 'replied' ? replyOf(ticket, job) : undefined;
+  const card = reply && supportsCards(ticket.channel.channelId) ? replyActivity(ticket.channel.channelId, ticket.id, catalogue.nameOf(reply.department), reply.text) : undefined;
+  const activity = card && typeof card !== 'string' ? card : MessageFactory.text(markdownLineBreaks(textFor(ticket, job, catalogue)));
   if (job.event === 'replied' || job.event === 'rating-reminder') activity.suggestedActions = { actions: RATING_CHOICES.map((c) => ({ type: ActionTypes.ImBack, title: c, value: c })), to: [] };
   return activity;
 }

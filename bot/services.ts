@@ -7,7 +7,9 @@ import { loadTimeLimits, type TimeLimits } from '../data/calendar/deadlines';
 import { WorkingCalendar } from '../data/calendar/working-days';
 import { openStore } from '../data/store/open-store';
 import type { TicketStore } from '../data/store/types';
+import { loadKnowledgeFile } from '../data/knowledge/entry';
 import { ClassifierHolder } from '../workers/classifier/holder';
+import { KnowledgeHolder } from '../workers/knowledge/holder';
 import { loadOrTrainClassifier, modelPaths } from '../workers/classifier/load';
 import { Queues } from '../workers/queues';
 import type { Config } from './config';
@@ -28,6 +30,8 @@ export interface Services {
   calendar: WorkingCalendar;
   /** The deployed classifier, replaced in place when retraining deploys a new model. */
   classifier: ClassifierHolder;
+  /** The knowledge base (即时办结), replaced in place when an administrator edits it. */
+  knowledge: KnowledgeHolder;
   queues: Queues;
   /** Key for Direct Line tokens, the connector path and query codes. */
   secret: string;
@@ -57,9 +61,10 @@ export async function openServices(config: Config, log: Logger): Promise<Service
   const store = await openStore(config);
   const catalogue = Catalogue.load();
   const limits = loadTimeLimits(config.timeLimitsFile);
-  // An administrator's edits (console) replace the files' catalogue names and time limits.
-  await applySettings(store, catalogue, limits);
-  const unfollowSettings = followSettings(redis, config.queuePrefix, store, catalogue, limits, log);
+  const knowledge = new KnowledgeHolder(loadKnowledgeFile());
+  // An administrator's edits (console) replace the files' catalogue names, time limits and knowledge base.
+  await applySettings(store, catalogue, limits, knowledge);
+  const unfollowSettings = followSettings(redis, config.queuePrefix, store, catalogue, limits, log, knowledge);
   const classifier = new ClassifierHolder(
     modelPaths(config.dataDir).model,
     loadOrTrainClassifier(catalogue, config.dataDir, { log: (m) => log.info(m), corrections: await store.listCorrections() }),
@@ -76,6 +81,7 @@ export async function openServices(config: Config, log: Logger): Promise<Service
     limits,
     calendar: WorkingCalendar.load(config.calendarOverridesFile),
     classifier,
+    knowledge,
     queues,
     secret: loadSecret(config),
     async close() {

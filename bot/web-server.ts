@@ -11,6 +11,7 @@ import { connectorPath } from './directline/connector-routes';
 import { Transcripts } from './directline/transcripts';
 import { HotlineBot } from './hotline-bot';
 import { createIntakePort } from './intake';
+import { createKnowledgePort } from './knowledge';
 import { deliverPending, startNotifier } from './notifier';
 import { createRatingPort } from './ratings';
 import { createStatusPort } from './status';
@@ -50,7 +51,8 @@ export async function startWebServer(s: Services, options: { port?: number; host
   const timers = new TicketTimers({ store: s.store, queues: s.queues, calendar: s.calendar, limits: s.limits, catalogue: s.catalogue });
   const ratings = createRatingPort({ store: s.store, queues: s.queues, catalogue: s.catalogue, limits: s.limits, calendar: s.calendar, timers, feed: new RedisTicketFeed(s.redis, s.config.queuePrefix), redis: s.redis, prefix: s.config.queuePrefix });
   const status = createStatusPort({ store: s.store, catalogue: s.catalogue, redis: s.redis, prefix: s.config.queuePrefix });
-  const bot = new HotlineBot(conversationState, new MainDialog(intake, ratings, status), s.log, (context) =>
+  const knowledge = createKnowledgePort({ store: s.store, queues: s.queues, limits: s.limits, calendar: s.calendar, knowledge: s.knowledge, catalogue: s.catalogue, secret: s.secret });
+  const bot = new HotlineBot(conversationState, new MainDialog(intake, ratings, status, knowledge), s.log, (context) =>
     deliverPending(context, { store: s.store, catalogue: s.catalogue, redis: s.redis, prefix: s.config.queuePrefix, ratingFollowUp }),
   );
   const adapters = createAdapters(s.config.bot, s.log);

@@ -15,7 +15,8 @@ import { extractLocation, extractMobile } from './extract';
 import type { IntakePort } from './intake-port';
 import { InterruptibleDialog } from './interruptible-dialog';
 import { checkDescription, cleanText, isAnonymousAnswer, meaningfulLength, quoteForDisplay } from './message-input';
-import { descriptionProblem, receipt, summary, T } from './texts';
+import { receiptActivity } from './cards';
+import { descriptionProblem, summary, T } from './texts';
 
 export const COMPLAINT_DIALOG = 'complaintDialog';
 
@@ -194,7 +195,7 @@ export class ComplaintDialog extends InterruptibleDialog {
       return step.replaceDialog(WATERFALL, d);
     }
     await step.context.sendActivity(
-      receipt({
+      receiptActivity(step.context.activity.channelId, {
         ticketId: result.ticket.id,
         type: result.ticket.type,
         replyDeadline: this.intake.formatDeadline(result.ticket.deadlines.reply),

@@ -1,6 +1,8 @@
 import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { COMPLAINT_DIALOG, ComplaintDialog } from './complaint-dialog';
 import type { IntakePort } from './intake-port';
+import { KNOWLEDGE_DIALOG, KnowledgeDialog, type KnowledgeDetails } from './knowledge-dialog';
+import type { KnowledgePort } from './knowledge-port';
 import { InterruptibleDialog } from './interruptible-dialog';
 import { checkDescription, cleanText, isBareConfirmation, isCancel, isGreeting, isHelp } from './message-input';
 import { parseSatisfaction, RATING_DIALOG, RatingDialog, type RatingDetails } from './rating-dialog';
@@ -11,6 +13,14 @@ import { descriptionProblem, emergencyText, R, T } from './texts';
 import { detectEmergency } from './emergency';
 
 export const MAIN_DIALOG = 'mainDialog';
+
+const QUESTION = /[?？]\s*$|吗\s*$|怎么|怎样|如何|咋|哪里|哪儿|哪个|什么|多少|多久|几天|能不能|可不可以|可以.*吗|是否|需要.*材料|要带/;
+
+/** A consultation (咨询): the classifier proposes it, or the message asks a question without complaining or reporting. */
+export function isConsultation(text: string, proposedType: string): boolean {
+  if (proposedType === '咨询') return true;
+  return QUESTION.test(text) && proposedType !== '投诉' && proposedType !== '举报';
+}
 const WATERFALL = 'mainWaterfall';
 
 /**
@@ -18,9 +28,15 @@ const WATERFALL = 'mainWaterfall';
  * now gets the emergency numbers and no ticket; greetings, help and stray words get an answer instead of a ticket.
  */
 export class MainDialog extends InterruptibleDialog {
-  constructor(intake: IntakePort, private readonly ratings?: RatingPort, private readonly status?: StatusPort) {
+  constructor(
+    private readonly intake: IntakePort,
+    private readonly ratings?: RatingPort,
+    private readonly status?: StatusPort,
+    private readonly knowledge?: KnowledgePort,
+  ) {
     super(MAIN_DIALOG);
     this.addDialog(new ComplaintDialog(intake));
+    if (knowledge) this.addDialog(new KnowledgeDialog(knowledge));
     if (ratings) this.addDialog(new RatingDialog(ratings, intake.formatDeadline));
     if (status) this.addDialog(new StatusDialog(status, intake.formatDeadline));
     this.addDialog(new WaterfallDialog(WATERFALL, [this.introStep.bind(this), this.finalStep.bind(this)]));
@@ -48,6 +64,9 @@ export class MainDialog extends InterruptibleDialog {
     const problem = checkDescription(text);
     if (problem === 'too-short') return step.beginDialog(COMPLAINT_DIALOG, ComplaintDialog.newDetails());
     if (problem) return this.say(step, descriptionProblem(problem));
+    // A question the knowledge base answers with confidence is answered at once (即时办结).
+    const answer = this.knowledge && isConsultation(text, this.intake.propose(text).type) ? this.knowledge.find(text) : null;
+    if (answer) return step.beginDialog(KNOWLEDGE_DIALOG, { ...answer, text, intakeKey: ComplaintDialog.newDetails().intakeKey } satisfies KnowledgeDetails);
     return step.beginDialog(COMPLAINT_DIALOG, ComplaintDialog.newDetails(text));
   }
 

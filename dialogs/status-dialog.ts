@@ -2,7 +2,8 @@ import { ComponentDialog, TextPrompt, WaterfallDialog, type DialogTurnResult, ty
 import { parseTicketNumber } from '../data/tickets/numbering';
 import { cleanText } from './message-input';
 import type { StatusPort } from './status-port';
-import { Q, statusText } from './texts';
+import { statusActivity } from './cards';
+import { Q } from './texts';
 
 export const STATUS_DIALOG = 'statusDialog';
 const NUMBER_PROMPT = 'statusNumberPrompt';
@@ -47,7 +48,7 @@ export class StatusDialog extends ComponentDialog {
     const proof = cleanText(step.result).replace(/\s/g, '');
     try {
       const r = await this.status.lookup(number, proof, step.context.activity.conversation.id);
-      if (r.ok) await step.context.sendActivity(statusText(r.status, this.formatDeadline));
+      if (r.ok) await step.context.sendActivity(statusActivity(step.context.activity.channelId, r.status, this.formatDeadline));
       else await step.context.sendActivity(r.reason === 'throttled' ? Q.throttled(r.retryMinutes ?? 60) : Q.mismatch);
     } catch {
       await step.context.sendActivity(Q.failed);

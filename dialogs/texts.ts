@@ -144,3 +144,14 @@ export function statusText(s: import('./status-port').TicketStatus, formatDeadli
   if (s.awaitingRating) lines.push('请您对办理结果进行评价：回复“满意”“基本满意”或“不满意”。');
   return lines.join('\n');
 }
+
+/** Texts of answers on the spot from the knowledge base (即时办结). */
+export const K = {
+  answer: (answer: string, unitName: string) => `【即时解答】${answer}\n（主管单位：${unitName}）`,
+  askHelped: '以上解答解决您的问题了吗？',
+  badHelped: '请回复“解决了”；如果没有解决，请回复“没解决”，我们将为您登记转交承办部门。',
+  choices: ['解决了', '没解决，继续反映'],
+  continueAsTicket: '好的，我们为您登记，转交承办部门办理。',
+  recorded: (ticketId: string) => `很高兴帮到您！本次咨询已记录为即时办结（工单号：${ticketId}），无需等待答复。还有其他问题，请直接告诉我。`,
+  recordFailed: '抱歉，系统繁忙，本次咨询暂未记录成功。请稍后再回复一次“解决了”。',
+} as const;

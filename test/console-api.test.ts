@@ -586,3 +586,55 @@ describe('administration', () => {
     expect(actions).toEqual(expect.arrayContaining(['settings.catalogue.update', 'settings.catalogue.add', 'settings.time-limits']));
   });
 });
+
+describe('the knowledge base in the console', () => {
+  it('administrators add, edit, publish and retire entries; the bot uses published, valid ones at once; a stale edit is refused', async () => {
+    const admin = await as('admin');
+    const question = '城市书房晚上几点关门，周末开不开';
+    expect(s.knowledge.base.match(question)).toBeNull();
+    const created = await admin.post('/knowledge', { department: 'culture-tourism', questions: [question, '城市书房开放时间'], answer: '本市城市书房每天9:00—21:00开放，周末和节假日照常开放，凭身份证或读者证免费入馆。', validUntil: '2099-12-31' });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    expect(s.knowledge.base.match(question)?.entry.id).toBe(id);
+    const edited = await admin.put(`/knowledge/${id}`, { answer: '本市城市书房每天9:00—22:00开放，周末和节假日照常开放。', expectedVersion: 1 });
+    expect(edited.status).toBe(200);
+    expect(edited.body.version).toBe(2);
+    const stale = await admin.put(`/knowledge/${id}`, { status: 'retired', expectedVersion: 1 });
+    expect(stale.status).toBe(409);
+    expect(stale.body.message).toMatch(/刷新/);
+    expect(s.knowledge.base.match(question)?.entry.answer).toContain('22:00');
+    expect((await admin.put(`/knowledge/${id}`, { status: 'retired', expectedVersion: 2 })).status).toBe(200);
+    expect(s.knowledge.base.match(question)).toBeNull();
+    // Kept in the store: another process (or a restart) reads the same entries.
+    const saved = await s.store.getSetting<{ entries: { id: string; status: string }[] }>('knowledge');
+    expect(saved!.value.entries.find((e) => e.id === id)?.status).toBe('retired');
+    expect((await admin.post('/knowledge', { department: 'no-such-unit', questions: ['x问题'], answer: '一个足够长的答复内容。', validUntil: '2099-12-31' })).status).toBe(400);
+    expect((await admin.post('/knowledge', { department: 'culture-tourism', questions: ['问题'], answer: '一个足够长的答复内容。', validUntil: '2099-12-31', $where: '1' })).status).toBe(400);
+    const agent = await as('um');
+    expect((await agent.post('/knowledge', { department: 'urban-management', questions: ['问题'], answer: '一个足够长的答复内容。', validUntil: '2099-12-31' })).status).toBe(403);
+  });
+
+  it('an agent turns its unit\'s answer into a proposed entry (citizen\'s words masked) that the bot uses once an administrator publishes it', async () => {
+    const t = await ticketFor('urban-management', '请问小区门口的共享单车乱停乱放归谁管，我电话13912345678', '咨询');
+    const um = await as('um');
+    await um.post(`/tickets/${t.id}/acknowledge`);
+    await um.post(`/tickets/${t.id}/reply`, { text: '小区门口道路上的共享单车乱停放，由城市管理部门督促运营企业清理，您也可以拨打运营企业客服电话要求调度。' });
+    const ws = await as('ws');
+    expect((await ws.post(`/tickets/${t.id}/knowledge`, { reply: 1, validUntil: '2099-12-31' })).status).toBe(404);
+    const proposed = await um.post(`/tickets/${t.id}/knowledge`, { reply: 1, questions: ['共享单车乱停放找谁'], validUntil: '2099-12-31' });
+    expect(proposed.status).toBe(201);
+    expect(proposed.body).toMatchObject({ status: 'draft', department: 'urban-management', source: { ticketId: t.id, reply: 1 } });
+    expect(proposed.body.questions.join()).toContain('139****5678');
+    expect(proposed.body.questions.join()).not.toContain('13912345678');
+    // The same proposal sent twice is one entry.
+    expect((await um.post(`/tickets/${t.id}/knowledge`, { reply: 1, validUntil: '2099-12-31' })).body.id).toBe(proposed.body.id);
+    expect(s.knowledge.base.match('共享单车乱停放找谁')).toBeNull();
+    const admin = await as('admin');
+    const drafts = await admin.get('/knowledge?status=draft');
+    expect(drafts.body.items.map((e: { id: string }) => e.id)).toContain(proposed.body.id);
+    expect((await admin.put(`/knowledge/${proposed.body.id}`, { status: 'published', expectedVersion: 1 })).status).toBe(200);
+    expect(s.knowledge.base.match('共享单车乱停放找谁')?.entry.id).toBe(proposed.body.id);
+    const search = await um.get('/knowledge?q=' + encodeURIComponent('共享单车乱停放'));
+    expect(search.body.items[0].id).toBe(proposed.body.id);
+  });
+});

@@ -17,6 +17,8 @@ import { announceSettings, SETTING, type CatalogueSetting } from '../settings';
 import { ApiError, forbidden, ticketNotFound, toApiError } from './api-error';
 import { audit, type Auth } from './auth';
 import type { LiveHub } from './live';
+import { knowledgeRoutes } from './knowledge-api';
+import type { KnowledgeHolder } from '../../workers/knowledge/holder';
 import { ActionBodies, AuditQuery, CatalogueUnitBody, ChangePasswordBody, CreateAccountBody, DepartmentCode, TicketId, TicketListQuery, TimeLimitsBody, UpdateAccountBody, type ActionName } from './schemas';
 import { parse } from './validate';
 import { byDue, detailView, identityHidden, isEscalated, maySee, summaryView, type ViewDeps, type Viewer } from './views';
@@ -30,6 +32,7 @@ export interface ConsoleApiDeps extends Pick<ActionDeps, 'store' | 'queues' | 'c
   /** Where settings changes are announced to the other processes. */
   redis: IORedis;
   prefix: string;
+  knowledge: KnowledgeHolder;
 }
 
 type Handler = (req: Request, res: Response) => Promise<unknown>;
@@ -71,6 +74,8 @@ export function consoleApi(deps: ConsoleApiDeps): Router {
   router.use(auth.router);
   router.use(auth.requireAccount);
   router.use(auth.csrf.csrfSynchronisedProtection);
+  // Before the ticket actions' /tickets/:id/:action, which would take /tickets/:id/knowledge for an unknown action.
+  knowledgeRoutes(router, { store, catalogue, knowledge: deps.knowledge, auth, redis: deps.redis, prefix: deps.prefix });
 
   const nameCache = { at: 0, names: new Map<string, string>() };
   const viewDeps = async (): Promise<ViewDeps> => {

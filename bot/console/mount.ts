@@ -45,7 +45,7 @@ export function mountConsole(app: Express, s: Services): MountedConsole {
   app.get(OPENAPI_PATH, (_req, res) => void res.json(openApiDocument()));
   app.use(
     '/api/console',
-    consoleApi({ store: s.store, queues: s.queues, catalogue: s.catalogue, limits: s.limits, calendar: s.calendar, timers, feed: new RedisTicketFeed(s.redis, s.config.queuePrefix), live, auth, log: s.log, redis: s.redis, prefix: s.config.queuePrefix }),
+    consoleApi({ store: s.store, queues: s.queues, catalogue: s.catalogue, limits: s.limits, calendar: s.calendar, timers, feed: new RedisTicketFeed(s.redis, s.config.queuePrefix), live, auth, log: s.log, redis: s.redis, prefix: s.config.queuePrefix, knowledge: s.knowledge }),
   );
 
   const board = new ExpressAdapter();

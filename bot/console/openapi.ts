@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ActionBodies, AccountOut, ApiErrorBody, AuditQuery, ChangePasswordBody, CreateAccountBody, LoginBody, SessionOut, TicketDetailOut, TicketListQuery, TicketSummaryOut, UpdateAccountBody } from './schemas';
+import { ActionBodies, AccountOut, ApiErrorBody, AuditQuery, ChangePasswordBody, CreateAccountBody, KnowledgeEntryBody, KnowledgeListQuery, KnowledgeProposalBody, KnowledgeUpdateBody, LoginBody, SessionOut, TicketDetailOut, TicketListQuery, TicketSummaryOut, UpdateAccountBody } from './schemas';
 
 /** Served at this path; the console and other programs read the API from it. */
 export const OPENAPI_PATH = '/api/console/openapi.json';
@@ -65,6 +65,12 @@ export function openApiDocument(): Record<string, unknown> {
       post: { summary: 'Create an account (administrators); the person must change the password at first login', requestBody: { required: true, ...json('CreateAccountBody') }, responses: { '201': json('Account'), '409': { description: 'Username taken' }, ...errorResponses } },
     },
     '/api/console/accounts/{id}': { patch: { summary: 'Change an account (administrators): name, role, unit, disabled, new password', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], requestBody: { required: true, ...json('UpdateAccountBody') }, responses: { '200': json('Account'), '404': { description: 'No such account' }, ...errorResponses } } },
+    '/api/console/knowledge': {
+      get: { summary: '知识库 — entries (administrators: all; others: published, and their unit\'s drafts), optionally ranked by a search', parameters: queryParams(KnowledgeListQuery), responses: { '200': { description: 'Entries' }, ...errorResponses } },
+      post: { summary: 'Add an entry (administrators)', requestBody: { required: true, ...json('KnowledgeEntryBody') }, responses: { '201': { description: 'The entry' }, ...errorResponses } },
+    },
+    '/api/console/knowledge/{id}': { put: { summary: 'Edit, publish or retire an entry (administrators); refused with 409 when the entry changed since the page showed it', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], requestBody: { required: true, ...json('KnowledgeUpdateBody') }, responses: { '200': { description: 'The entry' }, '404': { description: 'No such entry' }, '409': { description: 'Changed by someone else' }, ...errorResponses } } },
+    '/api/console/tickets/{id}/knowledge': { post: { summary: '转为知识库条目 — an agent proposes an entry (draft) from its unit\'s answer to the citizen; the citizen\'s words (masked) become one of its questions', parameters: [ticketId], requestBody: { required: true, ...json('KnowledgeProposalBody') }, responses: { '201': { description: 'The proposed entry' }, '404': { description: 'No such ticket, or another unit\'s' }, ...errorResponses } } },
     '/api/console/audit': { get: { summary: '审计日志 (administrators), newest first', parameters: queryParams(AuditQuery), responses: { '200': { description: 'Audit entries' }, ...errorResponses } } },
   };
   for (const [name, body] of Object.entries(ActionBodies)) {
@@ -92,6 +98,9 @@ export function openApiDocument(): Record<string, unknown> {
         UpdateAccountBody: schema(UpdateAccountBody),
         TicketSummary: schema(TicketSummaryOut),
         TicketDetail: schema(TicketDetailOut),
+        KnowledgeEntryBody: schema(KnowledgeEntryBody),
+        KnowledgeUpdateBody: schema(KnowledgeUpdateBody),
+        KnowledgeProposalBody: schema(KnowledgeProposalBody),
       },
       securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'hotline.sid' } },
     },

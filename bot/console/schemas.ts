@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ACCOUNT_ROLES } from '../../data/accounts/account';
+import { ENTERPRISE_CATEGORIES } from '../../data/knowledge/entry';
 import { TICKET_STATES, TICKET_TYPES } from '../../data/tickets/ticket';
 
 /**
@@ -76,6 +77,37 @@ export const AuditQuery = z.strictObject({
   action: z.string().max(64).optional(),
   before: z.string().datetime({ offset: true }).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式不正确，请填写如 2027-12-31 的日期。');
+const questions = z.array(text(200, '问法')).min(1, '请至少填写一种问法。').max(20, '问法最多 20 种。');
+export const KnowledgeListQuery = z.strictObject({
+  q: z.string().trim().max(200).optional().describe('Search words: entries ranked by the same search the bot uses.'),
+  status: z.enum(['published', 'draft', 'retired']).optional(),
+  department: DepartmentCode.optional(),
+});
+export const KnowledgeEntryBody = z.strictObject({
+  department: DepartmentCode,
+  category: z.enum(ENTERPRISE_CATEGORIES).nullable().optional().describe('An enterprise appeal category, for entries answering enterprises.'),
+  questions,
+  answer: text(2000, '答复内容'),
+  validUntil: day.describe('Last day the bot may give this answer (Asia/Shanghai).'),
+  status: z.enum(['published', 'draft', 'retired']).default('published'),
+});
+export const KnowledgeUpdateBody = z.strictObject({
+  department: DepartmentCode.optional(),
+  category: z.enum(ENTERPRISE_CATEGORIES).nullable().optional(),
+  questions: questions.optional(),
+  answer: text(2000, '答复内容').optional(),
+  validUntil: day.optional(),
+  status: z.enum(['published', 'draft', 'retired']).optional().describe('published: the bot uses it; draft: proposed; retired: kept, not used.'),
+  expectedVersion: z.number().int().min(1).describe('The entry version the page showed; a different current version is refused with 409.'),
+});
+export const KnowledgeProposalBody = z.strictObject({
+  reply: z.number().int().min(1).describe('The number (seq) of the answer to the citizen that the entry is made from.'),
+  questions: z.array(text(200, '问法')).max(19).optional().describe('How people ask it; the citizen\'s own words (masked) are always added.'),
+  answer: text(2000, '答复内容').optional().describe('The answer as the entry should give it; default: the reply\'s text.'),
+  validUntil: day,
 });
 
 // ---- responses (documented; the server builds them in views.ts) ----

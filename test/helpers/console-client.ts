@@ -40,6 +40,10 @@ export class ConsoleClient {
     return this.request('POST', '/api/console' + path, body, headers);
   }
 
+  put(path: string, body: unknown) {
+    return this.request('PUT', '/api/console' + path, body);
+  }
+
   patch(path: string, body: unknown) {
     return this.request('PATCH', '/api/console' + path, body);
   }

@@ -11,6 +11,8 @@ import { loadTimeLimits } from '../../data/calendar/deadlines';
 import { WorkingCalendar } from '../../data/calendar/working-days';
 import { SqliteStore } from '../../data/store/sqlite-store';
 import { ClassifierHolder } from '../../workers/classifier/holder';
+import { KnowledgeHolder } from '../../workers/knowledge/holder';
+import { loadKnowledgeFile } from '../../data/knowledge/entry';
 import { loadOrTrainClassifier, modelPaths } from '../../workers/classifier/load';
 import type { Classifier } from '../../workers/classifier/model';
 import { Queues } from '../../workers/queues';
@@ -68,6 +70,7 @@ export async function openTestServices(label: string, overrides: Partial<Config>
     limits: loadTimeLimits(),
     calendar: WorkingCalendar.load(),
     classifier: new ClassifierHolder(modelPaths(TEST_MODEL_DIR).model, testClassifier(catalogue)),
+    knowledge: new KnowledgeHolder(loadKnowledgeFile()),
     queues,
     secret: 'test-secret-' + prefix,
     async close() {

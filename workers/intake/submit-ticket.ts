@@ -1,6 +1,8 @@
 import * as crypto from 'node:crypto';
 import type { WorkingCalendar } from '../../data/calendar/working-days';
 import { computeDeadlines, type TimeLimits } from '../../data/calendar/deadlines';
+import { VersionConflictError } from '../../data/store/errors';
+import { decide } from '../../data/tickets/lifecycle';
 import type { TicketStore } from '../../data/store/types';
 import type { ChannelInfo, Ticket, TicketType } from '../../data/tickets/ticket';
 import { jobId, type Queues } from '../queues';
@@ -17,6 +19,8 @@ export interface IntakeDraft {
   urgent: boolean;
   enterprise: boolean;
   channel: ChannelInfo;
+  /** Answered on the spot from the knowledge base (即时办结): the ticket is closed at once and never queued. */
+  answered?: { entryId: string; answer: string };
 }
 
 export interface Receipt {
@@ -73,6 +77,31 @@ export async function submitTicket(draft: IntakeDraft, deps: SubmitDeps, secret:
     },
     { at: receivedAt.toISOString(), actor: { id: 'citizen', role: 'citizen' }, action: 'received', to: 'received', data: { channel: draft.channel.channelId } },
   );
+  if (draft.answered) return { ticket: await closeAsAnswered(ticket, draft.answered, deps), queryCode };
   await deps.queues.intake().add('route', { ticketId: ticket.id }, { jobId: jobId.intake(ticket.id) });
   return { ticket, queryCode };
+}
+
+/**
+ * Closes a just-stored ticket as answered directly (即时办结), conditionally on its version; a retry finds it closed
+ * already. Should the process die in between, the intake reconciler routes the still-received ticket as an ordinary
+ * consultation, so the matter is never lost.
+ */
+async function closeAsAnswered(ticket: Ticket, answered: { entryId: string; answer: string }, deps: SubmitDeps): Promise<Ticket> {
+  for (let current: Ticket | null = ticket; current; current = await deps.store.getTicket(ticket.id)) {
+    if (current.state !== 'received') return current;
+    const { patch, event } = decide(current, { kind: 'answer-directly', answer: answered.answer, entry: answered.entryId }, {
+      actor: { id: 'knowledge-base', role: 'system' },
+      now: (deps.now ?? (() => new Date()))(),
+      limits: deps.limits,
+      calendar: deps.calendar,
+      isDepartment: () => true,
+    });
+    try {
+      return await deps.store.updateTicket(current.id, current.version, patch, event);
+    } catch (err) {
+      if (!(err instanceof VersionConflictError)) throw err;
+    }
+  }
+  throw new Error(`Ticket ${ticket.id} disappeared`);
 }

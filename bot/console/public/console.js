@@ -9,10 +9,10 @@
   const ROLE_NAMES = { agent: '承办人', dispatcher: '派单员', supervisor: '督办员', admin: '管理员' };
   const TYPE_TAGS = { 举报: '举报', 投诉: '投诉', 咨询: '咨询', 求助: '求助', 建议: '建议', 表扬: '表扬' };
   const TABS = {
-    agent: [['queue', '待办工单'], ['done', '已办工单'], ['notifications', '通知']],
-    dispatcher: [['queue', '派单队列'], ['extensions', '延期审批'], ['all', '全部工单']],
-    supervisor: [['overdue', '超期与督办'], ['all', '全部工单'], ['notifications', '督办通知']],
-    admin: [['all', '全部工单'], ['overdue', '超期与督办'], ['accounts', '账号管理'], ['audit', '审计日志'], ['catalogue', '派单目录'], ['limits', '办理时限'], ['board', '队列看板']],
+    agent: [['queue', '待办工单'], ['done', '已办工单'], ['notifications', '通知'], ['knowledge', '知识库']],
+    dispatcher: [['queue', '派单队列'], ['extensions', '延期审批'], ['all', '全部工单'], ['knowledge', '知识库']],
+    supervisor: [['overdue', '超期与督办'], ['all', '全部工单'], ['notifications', '督办通知'], ['knowledge', '知识库']],
+    admin: [['all', '全部工单'], ['overdue', '超期与督办'], ['accounts', '账号管理'], ['audit', '审计日志'], ['catalogue', '派单目录'], ['limits', '办理时限'], ['knowledge', '知识库'], ['board', '队列看板']],
   };
 
   function el(tag, attrs, ...children) {
@@ -146,7 +146,7 @@
     if (key === 'board') { window.open('/console/queues', '_blank', 'noopener'); return; }
     state.tab = key;
     for (const b of $('tabs').children) b.setAttribute('aria-selected', String(b.dataset.tab === key));
-    const adminTab = ['accounts', 'audit', 'catalogue', 'limits', 'notifications'].includes(key);
+    const adminTab = ['accounts', 'audit', 'catalogue', 'limits', 'notifications', 'knowledge'].includes(key);
     $('list-pane').hidden = adminTab;
     $('admin-pane').hidden = !adminTab;
     $('panes').classList.toggle('wide', adminTab);
@@ -260,7 +260,7 @@
       t.candidates.length ? section('智能分派候选', el('ol', {}, t.candidates.map((c) => el('li', {}, `${c.name}（${Math.round(c.confidence * 100)}%）`)))) : null,
       t.assignments.length ? section('承办单位', el('ul', {}, t.assignments.map((a) =>
         el('li', {}, light(a.due), ' ', a.name, a.role === 'lead' ? '（主办）' : '（协办）', ` ${assignmentState(a.state)}，签收期限 ${fmtTime(a.deadlines.ack)}，答复期限 ${fmtTime(a.deadlines.reply)}`, a.deadlines.provisional ? '（暂按周一至周五计算）' : '')))) : null,
-      t.replies.length ? section('答复', el('ul', {}, t.replies.map((r) => el('li', {}, el('strong', {}, r.name, r.toCitizen ? '（答复市民）' : '（协办意见）'), ` ${fmtTime(r.at)} ${r.by}：`, el('div', { class: 'words' }, r.text))))) : null,
+      t.replies.length ? section('答复', el('ul', {}, t.replies.map((r) => el('li', {}, el('strong', {}, r.name, r.toCitizen ? '（答复市民）' : '（协办意见）'), ` ${fmtTime(r.at)} ${r.by}：`, el('div', { class: 'words' }, r.text), proposeButton(t, r))))) : null,
       t.extensions.length ? section('延期申请', el('ul', {}, t.extensions.map((x) => el('li', {}, `${unitName(x.department)} 申请延期至 ${x.until.slice(0, 10)}：${x.reason}（${{ pending: '待审批', approved: '已同意', refused: '未同意' }[x.status]}${x.decisionReason ? '，' + x.decisionReason : ''}）`)))) : null,
       actionsFor(t),
       section('办理记录', el('ol', { class: 'history' }, t.history.map((h) =>
@@ -339,6 +339,76 @@
     return forms.length ? section('办理', el('div', { class: 'actions' }, forms)) : null;
   }
 
+  // ---- knowledge base ----
+
+  const yearFromNow = () => { const d = new Date(); d.setFullYear(d.getFullYear() + 1); return d.toISOString().slice(0, 10); };
+
+  /** An agent (or the centre) turns an answer to a citizen into a proposed knowledge-base entry. */
+  function proposeButton(t, r) {
+    const a = state.session.account;
+    if (!r.toCitizen || (a.role === 'agent' && r.department !== a.department) || a.role === 'supervisor') return null;
+    const error = el('p', { class: 'error', role: 'alert' });
+    const form = el('form', { class: 'propose', hidden: true },
+      el('label', {}, '其他问法（每行一种；市民原话会自动加入，电话号码已遮蔽）', el('textarea', { name: 'questions', rows: 3, maxlength: 2000 })),
+      el('label', {}, '答复内容', el('textarea', { name: 'answer', rows: 4, maxlength: 2000 }, r.text)),
+      el('label', {}, '有效期至', el('input', { name: 'validUntil', type: 'date', required: true, value: yearFromNow() })),
+      error, el('button', { type: 'submit' }, a.role === 'admin' ? '加入知识库' : '提交给管理员审核'));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const f = form.elements;
+      try {
+        const entry = await api('POST', `/tickets/${t.id}/knowledge`, { reply: r.seq, questions: f.questions.value.split('\n').map((x) => x.trim()).filter(Boolean), answer: f.answer.value.trim(), validUntil: f.validUntil.value });
+        notice(`已生成知识条目 ${entry.id}（${entry.status === 'published' ? '已发布' : '待管理员审核'}）。`);
+        form.hidden = true;
+      } catch (err) { error.textContent = err.message; }
+    });
+    return el('div', {}, el('button', { type: 'button', class: 'link', onclick: () => (form.hidden = !form.hidden) }, '转为知识库条目'), form);
+  }
+
+  const STATUS_NAMES = { published: '已发布', draft: '待审核', retired: '已停用' };
+
+  async function knowledgeView(query) {
+    const admin = state.session.account.role === 'admin';
+    const params = new URLSearchParams();
+    if (query) params.set('q', query);
+    const { items } = await api('GET', '/knowledge' + (params.toString() ? '?' + params : ''));
+    const search = el('form', { class: 'row' }, el('label', {}, '搜索', el('input', { name: 'q', value: query || '', placeholder: '输入市民的问法，按机器人的匹配排序' })), el('button', { type: 'submit' }, '搜索'));
+    search.addEventListener('submit', async (e) => { e.preventDefault(); $('admin-pane').replaceChildren(await knowledgeView(search.elements.q.value.trim())); });
+    const editor = (entry) => {
+      const error = el('p', { class: 'error', role: 'alert' });
+      const form = el('form', { class: 'kb-entry', 'data-entry': entry ? entry.id : 'new' },
+        el('div', { class: 'row' },
+          el('label', {}, '主管单位', unitSelect('department')),
+          el('label', {}, '有效期至', el('input', { name: 'validUntil', type: 'date', required: true, value: entry ? entry.validUntil : yearFromNow() })),
+          el('label', {}, '状态', el('select', { name: 'status' }, Object.entries(STATUS_NAMES).map(([k, n]) => el('option', { value: k }, n))))),
+        el('label', {}, '问法（每行一种）', el('textarea', { name: 'questions', rows: 4, required: true }, entry ? entry.questions.join('\n') : '')),
+        el('label', {}, '答复内容', el('textarea', { name: 'answer', rows: 5, required: true, maxlength: 2000 }, entry ? entry.answer : '')),
+        error, el('button', { type: 'submit' }, entry ? '保存' : '新增条目'));
+      form.elements.department.value = entry ? entry.department : state.catalogue[0].code;
+      form.elements.status.value = entry ? entry.status : 'published';
+      form.addEventListener('submit', async (e) => {
+        e.preventDefault();
+        const f = form.elements;
+        const body = { department: f.department.value, validUntil: f.validUntil.value, status: f.status.value, questions: f.questions.value.split('\n').map((x) => x.trim()).filter(Boolean), answer: f.answer.value.trim() };
+        try {
+          if (entry) await api('PUT', '/knowledge/' + entry.id, { ...body, expectedVersion: entry.version });
+          else await api('POST', '/knowledge', body);
+          notice(entry ? `已保存 ${entry.id}。` : '已新增知识条目。');
+          $('admin-pane').replaceChildren(await knowledgeView(query));
+        } catch (err) { error.textContent = err.message; }
+      });
+      return form;
+    };
+    const rows = items.map((e) => el('li', { class: 'card', 'data-entry': e.id },
+      el('strong', {}, `${e.id} · ${e.departmentName} · ${STATUS_NAMES[e.status]}`), e.expired ? el('span', { class: 'tag urgent' }, '已过有效期') : null,
+      el('span', { class: 'muted' }, ` 有效期至 ${e.validUntil}${e.source ? `，来自工单 ${e.source.ticketId}` : ''}`),
+      el('div', { class: 'muted' }, '问法：' + e.questions.join(' / ')),
+      el('div', { class: 'words' }, e.answer),
+      admin ? el('details', {}, el('summary', {}, '编辑'), editor(e)) : null));
+    return el('div', {}, section('知识库（机器人对咨询即时解答；过期、待审核和停用的条目不会使用）', search, admin ? el('details', {}, el('summary', {}, '新增条目'), editor(null)) : null),
+      el('ul', { class: 'kb-list' }, rows.length ? rows : el('li', { class: 'muted' }, '没有找到条目。')));
+  }
+
   // ---- administration and notifications ----
 
   async function renderAdmin(key) {
@@ -353,6 +423,7 @@
       }
       if (key === 'catalogue') return void pane.replaceChildren(await catalogueView());
       if (key === 'limits') return void pane.replaceChildren(await limitsView());
+      if (key === 'knowledge') return void pane.replaceChildren(await knowledgeView());
       if (key === 'notifications') {
         const { items } = await api('GET', '/notifications');
         return void pane.replaceChildren(section('站内通知', items.length ? el('ul', {}, items.map((n) => el('li', {}, `${fmtTime(n.at)} ${n.text}`))) : el('p', { class: 'muted' }, '暂无通知。')));
