@@ -65,6 +65,9 @@ function replyOf(ticket: Ticket, job: NotifyJob): Reply {
   return reply;
 }
 
+/** Channels with a conversation to send news into; tickets from other systems (Open311) have none. */
+const CHAT_CHANNELS = (channelId: string) => channelId !== 'open311';
+
 function alreadyNotified(ticket: Ticket, key: string): boolean {
   return ticket.history.some((e) => e.action === 'citizen-notified' && (e.data?.key ?? e.data?.event) === key);
 }
@@ -78,6 +81,15 @@ export async function notifyCitizen(job: NotifyJob, deps: NotifierDeps): Promise
   if (!ticket) throw new UnrecoverableError(`Ticket ${job.ticketId} does not exist`);
   const key = job.key ?? job.event;
   if (alreadyNotified(ticket, key)) return 'skipped';
+  if (!CHAT_CHANNELS(ticket.channel.channelId)) {
+    // Another system's ticket (Open311): it reads the news through the API. An answer still starts the follow-up,
+    // so the ticket closes as unrated in due time.
+    if (job.event === 'replied') {
+      const reply = Number(/^reply-(\d+)$/.exec(job.key ?? '')?.[1]);
+      if (deps.ratingFollowUp && reply) await deps.ratingFollowUp(ticket.id, reply);
+    }
+    return 'skipped';
+  }
   const reference = ticket.channel.reference as Partial<ConversationReference>;
   const local = deps.isLocal(String(reference.serviceUrl ?? ''));
   const adapter = local ? deps.adapters.local : deps.adapters.channel;

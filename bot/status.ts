@@ -10,7 +10,7 @@ import { awaitingRatingKey } from './ratings';
 import type { TicketState } from '../data/tickets/ticket';
 
 /** States as a citizen reads them. */
-const CITIZEN_STATES: Record<TicketState, string> = {
+export const CITIZEN_STATES: Record<TicketState, string> = {
   received: '已受理，正在分派',
   dispatched: '已派单，等待承办单位签收',
   acknowledged: '承办单位已签收',

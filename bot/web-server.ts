@@ -12,6 +12,8 @@ import { Transcripts } from './directline/transcripts';
 import { HotlineBot } from './hotline-bot';
 import { createIntakePort } from './intake';
 import { createKnowledgePort } from './knowledge';
+import { Open311Clients } from './open311/clients';
+import { open311Routes } from './open311/routes';
 import { deliverPending, startNotifier } from './notifier';
 import { createRatingPort } from './ratings';
 import { createStatusPort } from './status';
@@ -57,6 +59,7 @@ export async function startWebServer(s: Services, options: { port?: number; host
   );
   const adapters = createAdapters(s.config.bot, s.log);
   const transcripts = new Transcripts(s.redis, s.config.queuePrefix);
+  const open311Clients = new Open311Clients(s.store);
   let serviceUrl = '';
   let consoleMounted: MountedConsole | undefined;
   const app = createWebApp({
@@ -68,7 +71,10 @@ export async function startWebServer(s: Services, options: { port?: number; host
     log: s.log,
     publicDir: path.join(s.config.root, 'bot', 'public'),
     webChatDir: webChatDir(),
-    mount: (app) => void (consoleMounted = mountConsole(app, s)),
+    mount: (app) => {
+      app.use(open311Routes({ store: s.store, catalogue: s.catalogue, clients: open311Clients, propose: intake.propose, submit: intake.submit, log: s.log }));
+      consoleMounted = mountConsole(app, s, open311Clients);
+    },
   });
   const host = options.host ?? s.config.host;
   const server = await new Promise<Server>((resolve, reject) => {

@@ -18,6 +18,8 @@ import { ApiError, forbidden, ticketNotFound, toApiError } from './api-error';
 import { audit, type Auth } from './auth';
 import type { LiveHub } from './live';
 import { knowledgeRoutes } from './knowledge-api';
+import { open311ClientRoutes } from './open311-api';
+import type { Open311Clients } from '../open311/clients';
 import type { KnowledgeHolder } from '../../workers/knowledge/holder';
 import { ActionBodies, AuditQuery, CatalogueUnitBody, ChangePasswordBody, CreateAccountBody, DepartmentCode, TicketId, TicketListQuery, TimeLimitsBody, UpdateAccountBody, type ActionName } from './schemas';
 import { parse } from './validate';
@@ -33,6 +35,7 @@ export interface ConsoleApiDeps extends Pick<ActionDeps, 'store' | 'queues' | 'c
   redis: IORedis;
   prefix: string;
   knowledge: KnowledgeHolder;
+  open311Clients: Open311Clients;
 }
 
 type Handler = (req: Request, res: Response) => Promise<unknown>;
@@ -76,6 +79,7 @@ export function consoleApi(deps: ConsoleApiDeps): Router {
   router.use(auth.csrf.csrfSynchronisedProtection);
   // Before the ticket actions' /tickets/:id/:action, which would take /tickets/:id/knowledge for an unknown action.
   knowledgeRoutes(router, { store, catalogue, knowledge: deps.knowledge, auth, redis: deps.redis, prefix: deps.prefix });
+  open311ClientRoutes(router, { store, clients: deps.open311Clients, auth });
 
   const nameCache = { at: 0, names: new Map<string, string>() };
   const viewDeps = async (): Promise<ViewDeps> => {

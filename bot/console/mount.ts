@@ -10,6 +10,7 @@ import { RedisTicketFeed } from '../../workers/tickets/feed';
 import { TicketTimers } from '../../workers/timers/timers';
 import type { Services } from '../services';
 import { consoleApi } from './api';
+import type { Open311Clients } from '../open311/clients';
 import { createAuth } from './auth';
 import { LiveHub } from './live';
 import { OPENAPI_PATH, openApiDocument } from './openapi';
@@ -27,7 +28,7 @@ export const QUEUE_BOARD_PATH = '/console/queues';
  * Mounts the console on the web app: its API under /api/console, the OpenAPI document, the page under /console/,
  * and the BullMQ dashboard (bull-board) under /console/queues for administrators only.
  */
-export function mountConsole(app: Express, s: Services): MountedConsole {
+export function mountConsole(app: Express, s: Services, open311Clients: Open311Clients): MountedConsole {
   const c = s.config.console;
   if (c.trustProxy) app.set('trust proxy', /^\d+$/.test(c.trustProxy) ? Number(c.trustProxy) : c.trustProxy);
   const auth = createAuth({
@@ -45,7 +46,7 @@ export function mountConsole(app: Express, s: Services): MountedConsole {
   app.get(OPENAPI_PATH, (_req, res) => void res.json(openApiDocument()));
   app.use(
     '/api/console',
-    consoleApi({ store: s.store, queues: s.queues, catalogue: s.catalogue, limits: s.limits, calendar: s.calendar, timers, feed: new RedisTicketFeed(s.redis, s.config.queuePrefix), live, auth, log: s.log, redis: s.redis, prefix: s.config.queuePrefix, knowledge: s.knowledge }),
+    consoleApi({ store: s.store, queues: s.queues, catalogue: s.catalogue, limits: s.limits, calendar: s.calendar, timers, feed: new RedisTicketFeed(s.redis, s.config.queuePrefix), live, auth, log: s.log, redis: s.redis, prefix: s.config.queuePrefix, knowledge: s.knowledge, open311Clients }),
   );
 
   const board = new ExpressAdapter();

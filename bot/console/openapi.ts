@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ActionBodies, AccountOut, ApiErrorBody, AuditQuery, ChangePasswordBody, CreateAccountBody, KnowledgeEntryBody, KnowledgeListQuery, KnowledgeProposalBody, KnowledgeUpdateBody, LoginBody, SessionOut, TicketDetailOut, TicketListQuery, TicketSummaryOut, UpdateAccountBody } from './schemas';
+import { ActionBodies, AccountOut, ApiErrorBody, AuditQuery, ChangePasswordBody, CreateAccountBody, KnowledgeEntryBody, KnowledgeListQuery, KnowledgeProposalBody, KnowledgeUpdateBody, LoginBody, Open311ClientBody, SessionOut, TicketDetailOut, TicketListQuery, TicketSummaryOut, UpdateAccountBody } from './schemas';
 
 /** Served at this path; the console and other programs read the API from it. */
 export const OPENAPI_PATH = '/api/console/openapi.json';
@@ -71,6 +71,11 @@ export function openApiDocument(): Record<string, unknown> {
     },
     '/api/console/knowledge/{id}': { put: { summary: 'Edit, publish or retire an entry (administrators); refused with 409 when the entry changed since the page showed it', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], requestBody: { required: true, ...json('KnowledgeUpdateBody') }, responses: { '200': { description: 'The entry' }, '404': { description: 'No such entry' }, '409': { description: 'Changed by someone else' }, ...errorResponses } } },
     '/api/console/tickets/{id}/knowledge': { post: { summary: '转为知识库条目 — an agent proposes an entry (draft) from its unit\'s answer to the citizen; the citizen\'s words (masked) become one of its questions', parameters: [ticketId], requestBody: { required: true, ...json('KnowledgeProposalBody') }, responses: { '201': { description: 'The proposed entry' }, '404': { description: 'No such ticket, or another unit\'s' }, ...errorResponses } } },
+    '/api/console/open311/clients': {
+      get: { summary: 'Open311 接入方 (administrators): the other channels allowed to file tickets', responses: { '200': { description: 'Clients (no keys)' }, ...errorResponses } },
+      post: { summary: 'Create a client; the response carries its api_key, shown only this once', requestBody: { required: true, content: { 'application/json': { schema: schema(Open311ClientBody) } } }, responses: { '201': { description: 'The client and its apiKey' }, ...errorResponses } },
+    },
+    '/api/console/open311/clients/{id}': { delete: { summary: 'Revoke a client\'s api_key', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '204': { description: 'Revoked' }, '404': { description: 'No such client' }, ...errorResponses } } },
     '/api/console/audit': { get: { summary: '审计日志 (administrators), newest first', parameters: queryParams(AuditQuery), responses: { '200': { description: 'Audit entries' }, ...errorResponses } } },
   };
   for (const [name, body] of Object.entries(ActionBodies)) {

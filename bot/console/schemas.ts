@@ -110,6 +110,8 @@ export const KnowledgeProposalBody = z.strictObject({
   validUntil: day,
 });
 
+export const Open311ClientBody = z.strictObject({ name: text(64, '接入方名称').describe('Who the key is for, e.g. 市民通小程序') });
+
 // ---- responses (documented; the server builds them in views.ts) ----
 
 export const ApiErrorBody = z.object({ code: z.string(), message: z.string().describe('Simplified Chinese, for the person.') });

@@ -5,7 +5,7 @@ import { DISPATCH_CENTRE, type Catalogue } from '../../data/catalogue';
 import { dueOf, type Due } from '../../data/tickets/due';
 import { activeAssignments, currentQueue, leadAssignment, withAssignments } from '../../data/tickets/lifecycle';
 import type { Actor, Assignment, Ticket, TicketEvent, TicketState } from '../../data/tickets/ticket';
-import { maskPhone, redactText } from '../../data/validation/masking';
+import { maskEmail, maskName, maskPhone, redactText } from '../../data/validation/masking';
 
 export const STATE_NAMES: Record<TicketState, string> = {
   received: '已受理',
@@ -218,8 +218,12 @@ export function detailView(viewer: Viewer, stored: Ticket, deps: ViewDeps) {
     citizen: {
       anonymous: ticket.citizen.anonymous,
       phone: hidden || !ticket.citizen.phone ? null : maskPhone(ticket.citizen.phone),
+      name: hidden || !ticket.citizen.name ? null : maskName(ticket.citizen.name),
+      email: hidden || !ticket.citizen.email ? null : maskEmail(ticket.citizen.email),
       hidden,
     },
+    channel: ticket.channel.channelId,
+    ...(ticket.enterpriseInfo ? { enterpriseInfo: { ...ticket.enterpriseInfo, categoryName: ticket.enterpriseInfo.category } } : {}),
     candidates: (routing?.candidates ?? []).map((c) => ({ department: c.department, name: deps.catalogue.nameOf(c.department), confidence: c.confidence })),
     confidence: routing ? routing.confidence : null,
     assignments: (ticket.assignments ?? []).map((a) => ({

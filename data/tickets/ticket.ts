@@ -56,6 +56,18 @@ export interface Citizen {
   phone?: string;
   /** Hash of the query code given to anonymous filers (the code itself is shown once, never stored). */
   queryCodeHash?: string;
+  /** Name given by another channel (Open311 first/last name) or an enterprise's contact person; screens mask it. */
+  name?: string;
+  /** E-mail given by another channel (Open311); screens mask it. */
+  email?: string;
+}
+
+/** An enterprise appeal's filer (企业诉求): the enterprise and what kind of appeal it is. */
+export interface EnterpriseInfo {
+  /** Unified social credit code (统一社会信用代码, GB 32100), validated with its check character. */
+  creditCode: string;
+  name: string;
+  category: import('../knowledge/entry').EnterpriseCategory;
 }
 
 export interface Candidate {
@@ -153,7 +165,11 @@ export interface Ticket {
   enterprise: boolean;
   description: string;
   location: string;
+  /** Coordinates given by another channel (Open311 lat/long, WGS 84). */
+  geo?: { lat: number; long: number };
   citizen: Citizen;
+  /** Set on enterprise appeals (企业诉求) filed through the enterprise entry of the bot. */
+  enterpriseInfo?: EnterpriseInfo;
   channel: ChannelInfo;
   receivedAt: string;
   deadlines: Deadlines;

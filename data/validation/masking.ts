@@ -14,6 +14,18 @@ export function maskIdNumber(id: string): string {
   return id.length === 18 ? id.slice(0, 6) + '********' + id.slice(14) : '*'.repeat(id.length);
 }
 
+/** 张三丰 → 张**; a Latin name keeps its first letter. */
+export function maskName(name: string): string {
+  const chars = [...name.trim()];
+  return chars.length === 0 ? '' : chars[0] + '*'.repeat(Math.max(1, Math.min(chars.length - 1, 3)));
+}
+
+/** zhang.san@example.com → z***@example.com */
+export function maskEmail(email: string): string {
+  const at = email.indexOf('@');
+  return at <= 0 ? '***' : email[0] + '***' + email.slice(at);
+}
+
 // Resident ID numbers first (18 chars), then mobile numbers, in free text; digits glued to other digits are left alone.
 const ID_IN_TEXT = /(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)/g;
 const MOBILE_IN_TEXT = /(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d)[\s-]?\d{4}[\s-]?(\d{4})(?!\d)/g;

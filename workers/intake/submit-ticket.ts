@@ -4,7 +4,7 @@ import { computeDeadlines, type TimeLimits } from '../../data/calendar/deadlines
 import { VersionConflictError } from '../../data/store/errors';
 import { decide } from '../../data/tickets/lifecycle';
 import type { TicketStore } from '../../data/store/types';
-import type { ChannelInfo, Ticket, TicketType } from '../../data/tickets/ticket';
+import type { ChannelInfo, EnterpriseInfo, Ticket, TicketType } from '../../data/tickets/ticket';
 import { jobId, type Queues } from '../queues';
 
 /** What the citizen confirmed in the chat. */
@@ -21,6 +21,12 @@ export interface IntakeDraft {
   channel: ChannelInfo;
   /** Answered on the spot from the knowledge base (即时办结): the ticket is closed at once and never queued. */
   answered?: { entryId: string; answer: string };
+  /** Name and e-mail given by another channel (Open311), or an enterprise's contact person. */
+  contact?: { name?: string; email?: string };
+  /** Coordinates given by another channel (Open311). */
+  geo?: { lat: number; long: number };
+  /** The enterprise of an enterprise appeal (企业诉求). */
+  enterpriseInfo?: EnterpriseInfo;
 }
 
 export interface Receipt {
@@ -70,8 +76,16 @@ export async function submitTicket(draft: IntakeDraft, deps: SubmitDeps, secret:
       enterprise: draft.enterprise,
       description: draft.description,
       location: draft.location,
-      citizen: { anonymous, phone: draft.phone, queryCodeHash: queryCode && hashQueryCode(draft.intakeKey, queryCode) },
+      citizen: {
+        anonymous,
+        phone: draft.phone,
+        queryCodeHash: queryCode && hashQueryCode(draft.intakeKey, queryCode),
+        ...(draft.contact?.name ? { name: draft.contact.name } : {}),
+        ...(draft.contact?.email ? { email: draft.contact.email } : {}),
+      },
       channel: draft.channel,
+      ...(draft.geo ? { geo: draft.geo } : {}),
+      ...(draft.enterpriseInfo ? { enterpriseInfo: draft.enterpriseInfo } : {}),
       receivedAt: receivedAt.toISOString(),
       deadlines,
     },

@@ -12,7 +12,7 @@
     agent: [['queue', '待办工单'], ['done', '已办工单'], ['notifications', '通知'], ['knowledge', '知识库']],
     dispatcher: [['queue', '派单队列'], ['extensions', '延期审批'], ['all', '全部工单'], ['knowledge', '知识库']],
     supervisor: [['overdue', '超期与督办'], ['all', '全部工单'], ['notifications', '督办通知'], ['knowledge', '知识库']],
-    admin: [['all', '全部工单'], ['overdue', '超期与督办'], ['accounts', '账号管理'], ['audit', '审计日志'], ['catalogue', '派单目录'], ['limits', '办理时限'], ['knowledge', '知识库'], ['board', '队列看板']],
+    admin: [['all', '全部工单'], ['overdue', '超期与督办'], ['accounts', '账号管理'], ['audit', '审计日志'], ['catalogue', '派单目录'], ['limits', '办理时限'], ['knowledge', '知识库'], ['open311', '开放接口'], ['board', '队列看板']],
   };
 
   function el(tag, attrs, ...children) {
@@ -146,7 +146,7 @@
     if (key === 'board') { window.open('/console/queues', '_blank', 'noopener'); return; }
     state.tab = key;
     for (const b of $('tabs').children) b.setAttribute('aria-selected', String(b.dataset.tab === key));
-    const adminTab = ['accounts', 'audit', 'catalogue', 'limits', 'notifications', 'knowledge'].includes(key);
+    const adminTab = ['accounts', 'audit', 'catalogue', 'limits', 'notifications', 'knowledge', 'open311'].includes(key);
     $('list-pane').hidden = adminTab;
     $('admin-pane').hidden = !adminTab;
     $('panes').classList.toggle('wide', adminTab);
@@ -409,6 +409,32 @@
       el('ul', { class: 'kb-list' }, rows.length ? rows : el('li', { class: 'muted' }, '没有找到条目。')));
   }
 
+  // ---- Open311 clients ----
+
+  async function open311View() {
+    const { items } = await api('GET', '/open311/clients');
+    const error = el('p', { class: 'error', role: 'alert' });
+    const shown = el('p', { class: 'notice-key', role: 'status' });
+    const form = el('form', { class: 'row' }, el('label', {}, '接入方名称', el('input', { name: 'name', required: true, maxlength: 64, placeholder: '如 市民通小程序' })), el('button', { type: 'submit' }, '创建接入密钥'), error);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      try {
+        const c = await api('POST', '/open311/clients', { name: form.elements.name.value.trim() });
+        $('admin-pane').replaceChildren(await open311View());
+        $('admin-pane').prepend(section('新密钥（只显示这一次，请立即交给接入方妥善保存）', el('code', { class: 'api-key' }, c.apiKey)));
+      } catch (err) { error.textContent = err.message; }
+    });
+    const revoke = (c) => el('button', { type: 'button', class: 'link', onclick: async () => {
+      if (!confirm(`停用“${c.name}”的接入密钥？停用后该接入方无法再提交工单。`)) return;
+      try { await api('DELETE', '/open311/clients/' + c.id); $('admin-pane').replaceChildren(await open311View()); } catch (err) { notice(err.message); }
+    } }, '停用');
+    return el('div', {},
+      section('开放接口（Open311 GeoReport v2）', el('p', { class: 'muted' }, '小程序、App 和省级平台通过 /open311/v2/ 提交和查询工单；提交需要接入密钥 api_key。'), form, shown),
+      section(`接入方（${items.length}）`, el('table', {},
+        el('thead', {}, el('tr', {}, ['名称', '创建时间', '创建人', '状态', ''].map((h) => el('th', {}, h)))),
+        el('tbody', {}, items.map((c) => el('tr', {}, el('td', {}, c.name), el('td', {}, fmtTime(c.createdAt)), el('td', {}, c.createdBy), el('td', {}, c.revokedAt ? `已停用（${fmtTime(c.revokedAt)}）` : '正常'), el('td', {}, c.revokedAt ? '' : revoke(c))))))));
+  }
+
   // ---- administration and notifications ----
 
   async function renderAdmin(key) {
@@ -424,6 +450,7 @@
       if (key === 'catalogue') return void pane.replaceChildren(await catalogueView());
       if (key === 'limits') return void pane.replaceChildren(await limitsView());
       if (key === 'knowledge') return void pane.replaceChildren(await knowledgeView());
+      if (key === 'open311') return void pane.replaceChildren(await open311View());
       if (key === 'notifications') {
         const { items } = await api('GET', '/notifications');
         return void pane.replaceChildren(section('站内通知', items.length ? el('ul', {}, items.map((n) => el('li', {}, `${fmtTime(n.at)} ${n.text}`))) : el('p', { class: 'muted' }, '暂无通知。')));
