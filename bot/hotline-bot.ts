@@ -1,7 +1,7 @@
-import { ActivityHandler, ConversationState, type TurnContext } from 'botbuilder';
+import { ActivityHandler, ConversationState, MessageFactory, type TurnContext } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, type Dialog, type DialogState } from 'botbuilder-dialogs';
 import { cleanText } from '../dialogs/message-input';
-import { T } from '../dialogs/texts';
+import { MENU, T } from '../dialogs/texts';
 import type { Logger } from './logger';
 
 /**
@@ -34,7 +34,7 @@ export class HotlineBot extends ActivityHandler {
 
     this.onMembersAdded(async (context, next) => {
       const botId = context.activity.recipient?.id;
-      if ((context.activity.membersAdded ?? []).some((m) => m.id !== botId)) await context.sendActivity(T.welcome);
+      if ((context.activity.membersAdded ?? []).some((m) => m.id !== botId)) await context.sendActivity(MessageFactory.suggestedActions([...MENU], T.welcome));
       await next();
     });
   }

@@ -7,7 +7,7 @@ import { VersionConflictError } from '../data/store/errors';
 import type { TicketStore } from '../data/store/types';
 import type { Reply, Ticket } from '../data/tickets/ticket';
 import { replyActivity, supportsCards } from '../dialogs/cards';
-import { RATING_CHOICES, ratingReminderText, replyText, routedText } from '../dialogs/texts';
+import { closedText, mergedReplyText, mergedText, RATING_CHOICES, ratingReminderText, replyText, routedText } from '../dialogs/texts';
 import { QUEUE, type NotifyJob } from '../workers/queues';
 import type { Adapters } from './adapters';
 import { markdownLineBreaks } from './hotline-bot';
@@ -38,7 +38,7 @@ async function keepUndelivered(job: NotifyJob, deps: NotifierDeps): Promise<void
   await deps.redis!.hset(undeliveredKey(deps.prefix, conversationId), `${job.ticketId}|${job.key ?? job.event}`, job.event);
 }
 
-function textFor(ticket: Ticket, job: NotifyJob, catalogue: Catalogue): string {
+function textFor(ticket: Ticket, job: NotifyJob, catalogue: Catalogue, source?: Ticket): string {
   switch (job.event) {
     case 'routed':
     case 'redispatched': {
@@ -50,6 +50,14 @@ function textFor(ticket: Ticket, job: NotifyJob, catalogue: Catalogue): string {
       if (!last) throw new UnrecoverableError(`Ticket ${ticket.id} has no reply to rate`);
       return ratingReminderText(ticket.id, catalogue.nameOf(last.department));
     }
+    case 'closed':
+      return closedText(ticket.id);
+    case 'merged-reply': {
+      const reply = replyOf(source ?? ticket, job);
+      return mergedReplyText(ticket.id, (source ?? ticket).id, catalogue.nameOf(reply.department), reply.text);
+    }
+    case 'merged':
+      return mergedText(ticket.id, ticket.mergedInto ?? '');
     case 'replied': {
       const reply = replyOf(ticket, job);
       return replyText(ticket.id, catalogue.nameOf(reply.department), reply.text);
@@ -59,7 +67,7 @@ function textFor(ticket: Ticket, job: NotifyJob, catalogue: Catalogue): string {
 
 /** The lead unit's answer a 'replied' job is about (key reply-<seq>). */
 function replyOf(ticket: Ticket, job: NotifyJob): Reply {
-  const seq = Number(/^reply-(\d+)$/.exec(job.key ?? '')?.[1]);
+  const seq = Number(/^(?:merged-)?reply-(?:\d+-)?(\d+)$/.exec(job.key ?? '')?.[1]);
   const reply = ticket.replies?.find((r) => r.seq === seq && r.toCitizen);
   if (!reply) throw new UnrecoverableError(`Ticket ${ticket.id} has no reply at ${job.key}`);
   return reply;
@@ -93,7 +101,7 @@ export async function notifyCitizen(job: NotifyJob, deps: NotifierDeps): Promise
   const reference = ticket.channel.reference as Partial<ConversationReference>;
   const local = deps.isLocal(String(reference.serviceUrl ?? ''));
   const adapter = local ? deps.adapters.local : deps.adapters.channel;
-  const activity = activityFor(ticket, job, deps.catalogue);
+  const activity = activityFor(ticket, job, deps.catalogue, await sourceOf(job, deps.store));
   // The adapter's turn-error handler would swallow a failed send (and the job would count as done): catch it here.
   let sendError: unknown;
   try {
@@ -117,10 +125,19 @@ export async function notifyCitizen(job: NotifyJob, deps: NotifierDeps): Promise
   return 'sent';
 }
 
-function activityFor(ticket: Ticket, job: NotifyJob, catalogue: Catalogue): Partial<Activity> {
+/** The ticket whose answer a merged ticket's citizen is given (并单: every reporter gets the answer). */
+async function sourceOf(job: NotifyJob, store: TicketStore): Promise<Ticket | undefined> {
+  const into = /^merged-reply-(\d+)-\d+$/.exec(job.key ?? '')?.[1];
+  if (job.event !== 'merged-reply' || !into) return undefined;
+  const source = await store.getTicket(into);
+  if (!source) throw new UnrecoverableError(`Ticket ${into} does not exist`);
+  return source;
+}
+
+function activityFor(ticket: Ticket, job: NotifyJob, catalogue: Catalogue, source?: Ticket): Partial<Activity> {
   const reply = job.event === 'replied' ? replyOf(ticket, job) : undefined;
   const card = reply && supportsCards(ticket.channel.channelId) ? replyActivity(ticket.channel.channelId, ticket.id, catalogue.nameOf(reply.department), reply.text) : undefined;
-  const activity = card && typeof card !== 'string' ? card : MessageFactory.text(markdownLineBreaks(textFor(ticket, job, catalogue)));
+  const activity = card && typeof card !== 'string' ? card : MessageFactory.text(markdownLineBreaks(textFor(ticket, job, catalogue, source)));
   if (job.event === 'replied' || job.event === 'rating-reminder') activity.suggestedActions = { actions: RATING_CHOICES.map((c) => ({ type: ActionTypes.ImBack, title: c, value: c })), to: [] };
   return activity;
 }
@@ -175,7 +192,7 @@ export async function deliverPending(
     if ((await deps.redis.hdel(hashKey, field)) !== 1 || !ticket) continue;
     const job: NotifyJob = { ticketId, event: event as NotifyJob['event'], key };
     if (alreadyNotified(ticket, key)) continue;
-    await context.sendActivity(activityFor(ticket, job, deps.catalogue));
+    await context.sendActivity(activityFor(ticket, job, deps.catalogue, await sourceOf(job, deps.store)));
     await recordDelivery(deps.store, ticket, job, key, 'next-message');
     if (job.event === 'replied' || job.event === 'rating-reminder') await markAwaitingRating(deps.redis, deps.prefix, conversationId, ticket.id);
     const reply = Number(/^reply-(\d+)$/.exec(key)?.[1]);

@@ -37,8 +37,9 @@ export function receiptActivity(channelId: string, r: ReceiptFields & { typeLabe
     ['类型', r.typeLabel ?? r.type],
     ['答复期限', `${r.replyDeadline} 前${r.provisional ? '（暂估）' : ''}`],
   ];
+  if (r.resolveDeadline) pairs.push(['办结期限', `${r.resolveDeadline} 前`]);
   if (r.queryCode) pairs.push(['查询码', r.queryCode]);
-  const notes = text.split('\n').slice(2);
+  const notes = text.split('\n').slice(2).filter((n) => !n.startsWith('企业诉求办结期限'));
   return card(text, [title('已受理，感谢您的反映！'), line(`工单号：${r.ticketId}`), facts(pairs), ...notes.map((n) => line(n, true))]);
 }
 

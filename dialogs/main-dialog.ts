@@ -1,5 +1,6 @@
 import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { COMPLAINT_DIALOG, ComplaintDialog } from './complaint-dialog';
+import { ENTERPRISE_DIALOG, EnterpriseDialog } from './enterprise-dialog';
 import type { IntakePort } from './intake-port';
 import { KNOWLEDGE_DIALOG, KnowledgeDialog, type KnowledgeDetails } from './knowledge-dialog';
 import type { KnowledgePort } from './knowledge-port';
@@ -9,10 +10,14 @@ import { parseSatisfaction, RATING_DIALOG, RatingDialog, type RatingDetails } fr
 import type { RatingPort } from './rating-port';
 import { parseStatusQuery, STATUS_DIALOG, StatusDialog } from './status-dialog';
 import type { StatusPort } from './status-port';
-import { descriptionProblem, emergencyText, R, T } from './texts';
+import { descriptionProblem, emergencyText, MENU, R, T } from './texts';
+import { MessageFactory } from 'botbuilder';
 import { detectEmergency } from './emergency';
 
 export const MAIN_DIALOG = 'mainDialog';
+
+const ENTERPRISE_ENTRY = /^(企业诉求|我是企业|企业反映|企业反映问题|涉企诉求|企业服务|营商环境诉求|我要反映企业诉求)[。！!\s]*$/;
+const COMPLAINT_ENTRY = /^(我要反映问题|我要反映|反映问题|我要投诉|我要举报|我要求助|我要咨询|我要建议)[。！!\s]*$/;
 
 const QUESTION = /[?？]\s*$|吗\s*$|怎么|怎样|如何|咋|哪里|哪儿|哪个|什么|多少|多久|几天|能不能|可不可以|可以.*吗|是否|需要.*材料|要带/;
 
@@ -36,6 +41,7 @@ export class MainDialog extends InterruptibleDialog {
   ) {
     super(MAIN_DIALOG);
     this.addDialog(new ComplaintDialog(intake));
+    this.addDialog(new EnterpriseDialog(intake));
     if (knowledge) this.addDialog(new KnowledgeDialog(knowledge));
     if (ratings) this.addDialog(new RatingDialog(ratings, intake.formatDeadline));
     if (status) this.addDialog(new StatusDialog(status, intake.formatDeadline));
@@ -48,6 +54,9 @@ export class MainDialog extends InterruptibleDialog {
     const emergency = detectEmergency(text);
     if (emergency) return this.say(step, emergencyText(emergency));
     if (isHelp(text)) return this.say(step, T.help);
+    // The menu: the enterprise entry (企业诉求), or a matter to describe.
+    if (ENTERPRISE_ENTRY.test(text)) return step.beginDialog(ENTERPRISE_DIALOG, EnterpriseDialog.newDetails());
+    if (COMPLAINT_ENTRY.test(text)) return step.beginDialog(COMPLAINT_DIALOG, ComplaintDialog.newDetails());
     // 查询进度: a question about a ticket's progress, or a bare ticket number.
     const query = this.status ? parseStatusQuery(text) : null;
     if (query) return step.beginDialog(STATUS_DIALOG, query);
@@ -60,7 +69,10 @@ export class MainDialog extends InterruptibleDialog {
     }
     if (isCancel(text)) return this.say(step, T.nothingToCancel);
     if (isBareConfirmation(text)) return this.say(step, T.nothingToConfirm);
-    if (isGreeting(text)) return this.say(step, T.welcome);
+    if (isGreeting(text)) {
+      await step.context.sendActivity(MessageFactory.suggestedActions([...MENU], T.welcome));
+      return step.endDialog();
+    }
     const problem = checkDescription(text);
     if (problem === 'too-short') return step.beginDialog(COMPLAINT_DIALOG, ComplaintDialog.newDetails());
     if (problem) return this.say(step, descriptionProblem(problem));

@@ -5,7 +5,7 @@ import { MAX_DESCRIPTION, type DescriptionProblem } from './message-input';
 export const T = {
   welcome:
     '您好，这里是12345政务服务便民热线。请直接描述您遇到的问题，例如：“楼下烧烤店油烟太大，晚上十点还在烤”。\n' +
-    '我会帮您登记并转交承办部门。随时可以回复“帮助”查看说明，或回复“取消”放弃本次反映。',
+    '我会帮您登记并转交承办部门。企业反映问题请选“企业诉求”；查询进度请发工单号。随时可以回复“帮助”查看说明，或回复“取消”放弃本次反映。',
   help:
     '使用说明：\n' +
     '1. 用一两句话描述问题：发生了什么、持续多久；\n' +
@@ -13,6 +13,7 @@ export const T = {
     '3. 留下手机号码方便承办部门联系您，不愿留下可回复“匿名”；\n' +
     '4. 确认问题类型（咨询、求助、投诉、举报、建议、表扬）后提交，您会立即收到工单号和答复期限。\n' +
     '查询进度：发送工单号，或说“查询工单”，再输入手机号码后四位（匿名反映的输入查询码）。\n' +
+    '企业反映涉企问题（审批、收费、融资、政策兑现、拖欠账款等）：回复“企业诉求”。\n' +
     '回复“取消”可随时放弃本次反映。遇到火灾、犯罪、急病、交通事故等紧急情况，请直接拨打 119、110、120、122。',
   cancelled: '好的，已取消本次反映，您填写的内容不会提交。如需重新反映，请直接描述问题。',
   nothingToCancel: '当前没有进行中的反映。如需反映问题，请直接描述。',
@@ -76,6 +77,8 @@ export interface ReceiptFields {
   ticketId: string;
   type: string;
   replyDeadline: string;
+  /** Enterprise appeals: the deadline to resolve the matter. */
+  resolveDeadline?: string;
   provisional: boolean;
   queryCode?: string;
   reporter: boolean;
@@ -86,6 +89,7 @@ export function receipt(r: ReceiptFields): string {
     `已受理，感谢您的反映！工单号：${r.ticketId}`,
     `我们将在 ${r.replyDeadline} 前答复您${r.provisional ? '（该期限按周一至周五工作日暂估，以正式公布的节假日安排为准）' : ''}。`,
   ];
+  if (r.resolveDeadline) lines.push(`企业诉求办结期限：${r.resolveDeadline} 前。`);
   if (r.queryCode) lines.push(`您选择了匿名反映，查询码：${r.queryCode}。请妥善保存，凭工单号和查询码可查询办理进度。`);
   if (r.reporter) lines.push(T.reporterConfidential);
   lines.push('承办部门确定后会在这里通知您。');
@@ -104,6 +108,21 @@ export function replyText(ticketId: string, unitName: string, answer: string): s
     answer,
     '请您对办理结果进行评价：回复“满意”“基本满意”或“不满意”，并告诉我们问题是否已解决。',
   ].join('\n\n');
+}
+
+/** A ticket closed without the citizen's rating (by the unit, or after an unanswered reminder). */
+export function closedText(ticketId: string): string {
+  return `【工单进展】您的工单 ${ticketId} 已办结。如问题仍未解决，可以直接回复说明情况，我们将重新为您登记。`;
+}
+
+/** A ticket merged into another about the same matter (并单). */
+export function mergedText(ticketId: string, into: string): string {
+  return `【工单进展】您的工单 ${ticketId} 与其他市民反映的同一问题合并办理（主工单 ${into}），办理结果会同样告知您。`;
+}
+
+/** The answer to a ticket this citizen's repeat was merged into. */
+export function mergedReplyText(ticketId: string, into: string, unitName: string, answer: string): string {
+  return [`【工单答复】您反映的问题（工单 ${ticketId}）已与工单 ${into} 合并办理，“${unitName}”答复如下：`, answer].join('\n\n');
 }
 
 /** Choices offered with the reply so the citizen can rate with one tap. */
@@ -155,3 +174,53 @@ export const K = {
   recorded: (ticketId: string) => `很高兴帮到您！本次咨询已记录为即时办结（工单号：${ticketId}），无需等待答复。还有其他问题，请直接告诉我。`,
   recordFailed: '抱歉，系统繁忙，本次咨询暂未记录成功。请稍后再回复一次“解决了”。',
 } as const;
+
+/** The bot's menu, offered with the welcome: what a person can do here. */
+export const MENU = ['我要反映问题', '企业诉求', '查询工单', '帮助'] as const;
+
+/** Texts of enterprise appeals (企业诉求). */
+export const E = {
+  intro: '您好，这里是企业诉求专区（营商环境）。企业诉求按专门时限办理：1个工作时内签收，3个工作日内答复，15个工作日内办结。下面请按提示填写，随时回复“取消”可放弃。',
+  askCode: '请输入企业的统一社会信用代码（营业执照上的18位代码）：',
+  retryCode: '请重新输入统一社会信用代码：',
+  codeLength: (n: number) => `统一社会信用代码应为18位，您输入的是${n}位。请核对营业执照后重新输入。`,
+  codeChars: '统一社会信用代码只包含数字和大写英文字母（不含 I、O、S、V、Z），请核对后重新输入。',
+  codeCheck: '统一社会信用代码校验不通过（最后一位校验码与前17位不符），可能有输错的字符，请核对营业执照后重新输入。',
+  askName: '请输入企业名称（与营业执照一致）：',
+  badName: '企业名称应为2到60个字，请重新输入。',
+  askContact: '请输入联系人姓名：',
+  badContact: '联系人姓名应为2到20个字，请重新输入。',
+  askPhone: '请输入联系人的手机号码，方便承办部门和首席服务员联系您：',
+  badPhone: '手机号码格式不正确，请输入11位中国大陆手机号（例如 13812345678）。企业诉求需要留下联系方式。',
+  askCategory: '请选择诉求类别：',
+  badCategory: '请从以下类别中选择一项（也可以回复序号1-10）：',
+  askDescription: '请详细描述您的诉求：遇到了什么问题、涉及哪个部门或项目、持续多久、希望怎样解决。',
+  askLocation: '请告诉我问题涉及的地点或企业地址：',
+  badLocation: '请补充地点或企业地址，200字以内。',
+  confirm: '以上信息是否正确？回复“确认提交”提交，回复“修改”更改内容。',
+  askEditField: '请问要修改哪一项？',
+} as const;
+
+export interface EnterpriseSummaryFields {
+  creditCode: string;
+  name: string;
+  contactName: string;
+  phone: string;
+  category: string;
+  type: string;
+  description: string;
+  location: string;
+  urgent: boolean;
+}
+
+export function enterpriseSummary(f: EnterpriseSummaryFields): string {
+  return [
+    '请核对您要提交的企业诉求：',
+    `企业：${f.name}（${f.creditCode}）`,
+    `联系人：${f.contactName}，${f.phone}`,
+    `诉求类别：${f.category}`,
+    `类型：${f.type}${f.urgent ? '（紧急）' : ''}`,
+    `诉求内容：${f.description}`,
+    `地点：${f.location}`,
+  ].join('\n');
+}

@@ -188,7 +188,7 @@ describe('tickets: isolation, masking and the agent\'s actions', () => {
     const { id } = await ticketFor('urban-management', '小区门口占道经营的水果摊天天堵路，有事打我电话13912345678');
     const um = await as('um');
     const detail = (await um.get('/tickets/' + id)).body;
-    expect(detail.citizen).toEqual({ anonymous: false, phone: '138****5678', hidden: false });
+    expect(detail.citizen).toEqual({ anonymous: false, phone: '138****5678', name: null, email: null, hidden: false });
     expect(detail.description).toContain('139****5678');
     expect(JSON.stringify(detail)).not.toContain('13812345678');
     expect(JSON.stringify(detail)).not.toContain('13912345678');
@@ -198,7 +198,7 @@ describe('tickets: isolation, masking and the agent\'s actions', () => {
 
     const report = await ticketFor('urban-management', '举报某工地夜里偷偷倾倒建筑垃圾到河边', '举报', '13711112222');
     const r = (await um.get('/tickets/' + report.id)).body;
-    expect(r.citizen).toEqual({ anonymous: false, phone: null, hidden: true });
+    expect(r.citizen).toEqual({ anonymous: false, phone: null, name: null, email: null, hidden: true });
     expect(JSON.stringify(r)).not.toMatch(/1371111|\*\*\*\*2222/);
     expect(r.history.filter((h: { by: string }) => h.by === '举报人').length).toBeGreaterThan(0);
     const refused = await um.post(`/tickets/${report.id}/reveal-contact`);
@@ -240,6 +240,12 @@ describe('tickets: isolation, masking and the agent\'s actions', () => {
     expect(closed.status).toBe(200);
     expect(closed.body.state).toBe('closed');
     expect((await um.get('/tickets?view=done')).body.items.map((t: { id: string }) => t.id)).toContain(id);
+    // The citizen is told it is closed, in the same conversation, once.
+    const news = await waitFor(() => channel.texts(conv).find((t) => t.includes(`您的工单 ${id} 已办结`)), 10_000, 'the closing in the citizen\'s conversation');
+    expect(news).toMatch(/^【工单进展】/);
+    // Told in order: where it went, the answer, the closing.
+    const order = channel.texts(conv).map((t) => (t.startsWith('【工单答复】') ? 'replied' : t.includes('已办结') ? 'closed' : t.includes('已转交') ? 'dispatched' : 'other'));
+    expect(order.filter((x) => x !== 'other').slice(-2)).toEqual(['replied', 'closed']);
   });
 
   it('keeps an answer the channel refused and shows it the next time the citizen writes in that conversation', async () => {
@@ -462,6 +468,12 @@ describe('the dispatch centre and supervision', () => {
     expect(merged.body).toMatchObject({ state: 'merged', mergedInto: id });
     expect((await disp.get('/tickets/' + id)).body.mergedFrom).toEqual([dup.id]);
     expect((await disp.post(`/tickets/${dup.id}/merge`, { into: dup.id })).status).toBe(409);
+    // The repeat's citizen is told of the merge, and gets the answer of the ticket that stays (every reporter does).
+    await waitFor(() => channel.texts(dup.conv).find((t) => t.includes('合并办理')), 10_000, 'the merge in the repeat\'s conversation');
+    expect((await ws.post(`/tickets/${id}/reply`, { text: '主管道已更换完毕，今晚八点恢复供水。' })).status).toBe(200);
+    const answer = await waitFor(() => channel.texts(dup.conv).find((t) => t.startsWith('【工单答复】')), 10_000, 'the answer in the repeat\'s conversation');
+    expect(answer).toContain(`工单 ${dup.id}`);
+    expect(answer).toContain('主管道已更换完毕');
   });
 
   it('shows supervisors the overdue tickets; a 督办 note reaches the unit', async () => {

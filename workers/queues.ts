@@ -25,8 +25,13 @@ export interface TicketJob {
 
 export interface NotifyJob {
   ticketId: string;
-  /** routed: where the ticket went first; redispatched: a dispatcher sent it to (another) unit; replied: the lead unit's answer (key reply-<seq>). */
-  event: 'routed' | 'redispatched' | 'replied' | 'rating-reminder';
+  /**
+   * routed: where the ticket went first; redispatched: a dispatcher sent it to (another) unit; replied: the lead
+   * unit's answer (key reply-<seq>); rating-reminder; closed: closed without the citizen's rating; merged: handled
+   * together with another ticket (并单); merged-reply: the answer of the ticket it was merged into (key
+   * merged-reply-<into>-<seq>).
+   */
+  event: 'routed' | 'redispatched' | 'replied' | 'rating-reminder' | 'closed' | 'merged' | 'merged-reply';
   /** What makes this message unique for the ticket (default: the event); it is sent at most once per key. */
   key?: string;
 }

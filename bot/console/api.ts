@@ -19,6 +19,7 @@ import { audit, type Auth } from './auth';
 import type { LiveHub } from './live';
 import { knowledgeRoutes } from './knowledge-api';
 import { open311ClientRoutes } from './open311-api';
+import { ledgerRoutes } from './ledger-api';
 import type { Open311Clients } from '../open311/clients';
 import type { KnowledgeHolder } from '../../workers/knowledge/holder';
 import { ActionBodies, AuditQuery, CatalogueUnitBody, ChangePasswordBody, CreateAccountBody, DepartmentCode, TicketId, TicketListQuery, TimeLimitsBody, UpdateAccountBody, type ActionName } from './schemas';
@@ -80,6 +81,7 @@ export function consoleApi(deps: ConsoleApiDeps): Router {
   // Before the ticket actions' /tickets/:id/:action, which would take /tickets/:id/knowledge for an unknown action.
   knowledgeRoutes(router, { store, catalogue, knowledge: deps.knowledge, auth, redis: deps.redis, prefix: deps.prefix });
   open311ClientRoutes(router, { store, clients: deps.open311Clients, auth });
+  ledgerRoutes(router, { store, catalogue });
 
   const nameCache = { at: 0, names: new Map<string, string>() };
   const viewDeps = async (): Promise<ViewDeps> => {
@@ -128,7 +130,10 @@ export function consoleApi(deps: ConsoleApiDeps): Router {
       const a = req.account!;
       if (q.department && a.role === 'agent' && q.department !== a.department) throw ticketNotFound();
       let tickets: Ticket[];
-      if (a.role === 'agent') {
+      if (a.role === 'liaison') {
+        const states = q.view === 'done' ? (['closed', 'merged'] as const) : q.view === 'queue' ? OPEN_STATES : undefined;
+        tickets = (await store.listTickets({ state: states ? [...states] : undefined, limit: 20_000 })).filter((t) => maySee(viewer(req), t));
+      } else if (a.role === 'agent') {
         const states = q.view === 'done' ? (['replied', 'follow-up', 'closed'] as const) : q.view === 'all' ? undefined : OPEN_STATES.filter((s) => s !== 'returned');
         tickets = await store.listTickets({ department: a.department!, state: states ? [...states] : undefined, limit: 5000 });
         if (q.view === 'overdue' || q.view === 'extensions') throw forbidden();
@@ -246,7 +251,8 @@ export function consoleApi(deps: ConsoleApiDeps): Router {
     '/events',
     route(async (req, res) => {
       const a = req.account!;
-      deps.live.attach(res, a.role === 'agent' ? [a.department!] : null);
+      // Agents hear of their unit's tickets; a liaison of none (its list is small and reloads on its own), the centre of all.
+      deps.live.attach(res, a.role === 'agent' ? [a.department!] : a.role === 'liaison' ? [] : null);
     }),
   );
 
@@ -342,6 +348,9 @@ export function consoleApi(deps: ConsoleApiDeps): Router {
     route(async (_req, res) => void res.json({ items: (await store.listAccounts()).map(publicAccount) })),
   );
 
+  const checkEnterprises = (role: string, enterprises: string[] | undefined) => {
+    if (enterprises?.length && role !== 'liaison') throw new ApiError(400, 'enterprises-not-allowed', '只有首席服务员账号可以联系企业。');
+  };
   const checkDepartment = (role: string, department: string | null | undefined) => {
     if (role === 'agent' && !department) throw new ApiError(400, 'department-required', '承办人账号必须选择所属单位。');
     if (role !== 'agent' && department) throw new ApiError(400, 'department-not-allowed', '只有承办人账号属于某个单位。');
@@ -354,6 +363,7 @@ export function consoleApi(deps: ConsoleApiDeps): Router {
     route(async (req, res) => {
       const body = parse(CreateAccountBody, req.body);
       checkDepartment(body.role, body.department);
+      checkEnterprises(body.role, body.enterprises);
       const problem = passwordProblem(body.password);
       if (problem) throw new ApiError(400, 'weak-password', problem);
       const at = new Date().toISOString();
@@ -363,6 +373,7 @@ export function consoleApi(deps: ConsoleApiDeps): Router {
         displayName: body.displayName,
         role: body.role,
         ...(body.department ? { department: body.department } : {}),
+        ...(body.role === 'liaison' ? { enterprises: [...new Set(body.enterprises ?? [])] } : {}),
         passwordHash: await hashPassword(body.password),
         disabled: false,
         createdAt: at,
@@ -385,6 +396,8 @@ export function consoleApi(deps: ConsoleApiDeps): Router {
       const role = body.role ?? current.role;
       const department = body.department === null ? undefined : (body.department ?? (role === 'agent' ? current.department : undefined));
       checkDepartment(role, department);
+      const enterprises = role === 'liaison' ? [...new Set(body.enterprises ?? current.enterprises ?? [])] : undefined;
+      checkEnterprises(role, body.enterprises);
       if (current.id === req.account!.id && (body.disabled || (body.role && body.role !== 'admin'))) throw new ApiError(400, 'self-lockout', '不能停用自己的账号或取消自己的管理员角色。');
       if (body.password) {
         const problem = passwordProblem(body.password);
@@ -394,6 +407,7 @@ export function consoleApi(deps: ConsoleApiDeps): Router {
         ...(body.displayName ? { displayName: body.displayName } : {}),
         role,
         department,
+        enterprises,
         ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
         ...(body.password ? { passwordHash: await hashPassword(body.password), mustChangePassword: true } : {}),
         updatedAt: new Date().toISOString(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ActionBodies, AccountOut, ApiErrorBody, AuditQuery, ChangePasswordBody, CreateAccountBody, KnowledgeEntryBody, KnowledgeListQuery, KnowledgeProposalBody, KnowledgeUpdateBody, LoginBody, Open311ClientBody, SessionOut, TicketDetailOut, TicketListQuery, TicketSummaryOut, UpdateAccountBody } from './schemas';
+import { ActionBodies, AccountOut, ApiErrorBody, AuditQuery, ChangePasswordBody, CreateAccountBody, KnowledgeEntryBody, KnowledgeListQuery, KnowledgeProposalBody, KnowledgeUpdateBody, LedgerQuery, LoginBody, Open311ClientBody, SessionOut, TicketDetailOut, TicketListQuery, TicketSummaryOut, UpdateAccountBody } from './schemas';
 
 /** Served at this path; the console and other programs read the API from it. */
 export const OPENAPI_PATH = '/api/console/openapi.json';
@@ -76,6 +76,9 @@ export function openApiDocument(): Record<string, unknown> {
       post: { summary: 'Create a client; the response carries its api_key, shown only this once', requestBody: { required: true, content: { 'application/json': { schema: schema(Open311ClientBody) } } }, responses: { '201': { description: 'The client and its apiKey' }, ...errorResponses } },
     },
     '/api/console/open311/clients/{id}': { delete: { summary: 'Revoke a client\'s api_key', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '204': { description: 'Revoked' }, '404': { description: 'No such client' }, ...errorResponses } } },
+    '/api/console/enterprise/ledger': { get: { summary: '企业诉求台账 — enterprise appeals the caller may see (centre: all; a unit: its own; a liaison: its enterprises), with counts by enterprise, category, unit and state', parameters: queryParams(LedgerQuery), responses: { '200': { description: 'Rows (at most 1,000) and groups' }, ...errorResponses } } },
+    '/api/console/enterprise/ledger.csv': { get: { summary: 'The same ledger as CSV (UTF-8 with BOM)', parameters: queryParams(LedgerQuery), responses: { '200': { description: 'text/csv' }, ...errorResponses } } },
+    '/api/console/enterprise/ledger.xlsx': { get: { summary: 'The same ledger as an XLSX workbook (ledger sheet and sheets by enterprise, category, unit, state)', parameters: queryParams(LedgerQuery), responses: { '200': { description: 'XLSX' }, ...errorResponses } } },
     '/api/console/audit': { get: { summary: '审计日志 (administrators), newest first', parameters: queryParams(AuditQuery), responses: { '200': { description: 'Audit entries' }, ...errorResponses } } },
   };
   for (const [name, body] of Object.entries(ActionBodies)) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ACCOUNT_ROLES } from '../../data/accounts/account';
 import { ENTERPRISE_CATEGORIES } from '../../data/knowledge/entry';
+import { isUscc } from '../../data/validation/identifiers';
 import { TICKET_STATES, TICKET_TYPES } from '../../data/tickets/ticket';
 
 /**
@@ -48,17 +49,23 @@ export const ActionBodies = {
 export type ActionName = keyof typeof ActionBodies;
 
 const username = z.string().trim().toLowerCase().regex(/^[a-z0-9_.-]{3,32}$/, '用户名须为 3–32 位小写字母、数字或 _ . -。');
+const creditCodes = z
+  .array(z.string().trim().toUpperCase().refine(isUscc, '统一社会信用代码不正确，请核对营业执照上的18位代码。'))
+  .max(500, '一个首席服务员最多联系 500 家企业。')
+  .describe('Unified social credit codes of the enterprises a liaison (首席服务员) serves; liaisons only.');
 export const CreateAccountBody = z.strictObject({
   username,
   displayName: text(32, '姓名'),
   role: z.enum(ACCOUNT_ROLES),
   department: DepartmentCode.optional().describe('Required for agents, not allowed for other roles.'),
+  enterprises: creditCodes.optional(),
   password: z.string().min(1).max(128),
 });
 export const UpdateAccountBody = z.strictObject({
   displayName: text(32, '姓名').optional(),
   role: z.enum(ACCOUNT_ROLES).optional(),
   department: DepartmentCode.nullable().optional(),
+  enterprises: creditCodes.optional(),
   disabled: z.boolean().optional(),
   password: z.string().min(1).max(128).optional().describe('A new password set by the administrator; the person must change it at next login.'),
 });
@@ -110,6 +117,14 @@ export const KnowledgeProposalBody = z.strictObject({
   validUntil: day,
 });
 
+export const LedgerQuery = z.strictObject({
+  creditCode: z.string().trim().toUpperCase().regex(/^[0-9A-Z]{18}$/, '统一社会信用代码应为18位。').optional(),
+  category: z.enum(ENTERPRISE_CATEGORIES).optional(),
+  department: DepartmentCode.optional(),
+  state: z.enum(['open', 'closed']).optional(),
+  from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式不正确。').optional().describe('Received on or after this day (Asia/Shanghai).'),
+  to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式不正确。').optional().describe('Received on or before this day.'),
+});
 export const Open311ClientBody = z.strictObject({ name: text(64, '接入方名称').describe('Who the key is for, e.g. 市民通小程序') });
 
 // ---- responses (documented; the server builds them in views.ts) ----
@@ -121,6 +136,7 @@ export const AccountOut = z.object({
   displayName: z.string(),
   role: z.enum(ACCOUNT_ROLES),
   department: z.string().optional(),
+  enterprises: z.array(z.string()).optional(),
   disabled: z.boolean(),
   mustChangePassword: z.boolean().optional(),
   createdAt: z.string(),
@@ -148,7 +164,9 @@ export const TicketSummaryOut = z.object({
 });
 export const TicketDetailOut = TicketSummaryOut.extend({
   description: z.string(),
-  citizen: z.object({ anonymous: z.boolean(), phone: z.string().nullable(), hidden: z.boolean().describe('True when the reporter\'s identity is withheld from this role (举报).') }),
+  citizen: z.object({ anonymous: z.boolean(), phone: z.string().nullable(), name: z.string().nullable().describe('Masked (张*)'), email: z.string().nullable().describe('Masked'), hidden: z.boolean().describe('True when the reporter\'s identity is withheld from this role (举报).') }),
+  channel: z.string().describe('Where the ticket came from: a Bot Framework channel id, or open311.'),
+  enterpriseInfo: z.object({ creditCode: z.string(), name: z.string(), category: z.enum(ENTERPRISE_CATEGORIES) }).optional().describe('Enterprise appeals (企业诉求).'),
   candidates: z.array(z.object({ department: z.string(), name: z.string(), confidence: z.number() })),
   confidence: z.number().nullable(),
   assignments: z.array(z.object({ department: z.string(), name: z.string(), role: z.enum(['lead', 'support']), state: z.string(), deadlines: z.object({ ack: z.string(), reply: z.string(), resolve: z.string().optional(), provisional: z.boolean() }), due: DueOut })),

@@ -63,6 +63,8 @@ export interface ViewDeps {
 
 /** True when the viewer may see the ticket at all: centre roles see every ticket, an agent its unit's. */
 export function maySee(viewer: Viewer, ticket: Ticket): boolean {
+  // A liaison (首席服务员) sees the appeals of the enterprises it serves, and nothing else.
+  if (viewer.account.role === 'liaison') return Boolean(ticket.enterpriseInfo && viewer.account.enterprises?.includes(ticket.enterpriseInfo.creditCode));
   if (viewer.account.role !== 'agent') return true;
   const t = withAssignments(ticket);
   // An agent keeps seeing a ticket its unit worked on (replied), not one it returned or was withdrawn from.
@@ -71,7 +73,7 @@ export function maySee(viewer: Viewer, ticket: Ticket): boolean {
 
 /** A 举报 reporter's identity is never shown to department agents (domain reference, Confidentiality). */
 export function identityHidden(viewer: Viewer, ticket: Ticket): boolean {
-  return viewer.account.role === 'agent' && ticket.type === '举报';
+  return (viewer.account.role === 'agent' || viewer.account.role === 'liaison') && ticket.type === '举报';
 }
 
 /** The assignment that decides the light this viewer sees: their own unit's for an agent, the lead's otherwise. */

@@ -1,6 +1,6 @@
 /** Accounts of the people who work tickets in the console, and the audit log of what they did. */
 
-export const ACCOUNT_ROLES = ['agent', 'dispatcher', 'supervisor', 'admin'] as const;
+export const ACCOUNT_ROLES = ['agent', 'dispatcher', 'supervisor', 'admin', 'liaison'] as const;
 export type AccountRole = (typeof ACCOUNT_ROLES)[number];
 
 export const ROLE_NAMES: Record<AccountRole, string> = {
@@ -8,6 +8,7 @@ export const ROLE_NAMES: Record<AccountRole, string> = {
   dispatcher: '派单员',
   supervisor: '督办员',
   admin: '管理员',
+  liaison: '首席服务员',
 };
 
 export interface Account {
@@ -19,6 +20,8 @@ export interface Account {
   role: AccountRole;
   /** The unit an agent belongs to (agents only). */
   department?: string;
+  /** The enterprises (unified social credit codes) a liaison (首席服务员) serves: they see all these enterprises' appeals. */
+  enterprises?: string[];
   /** scrypt hash in the PHC-like form produced by passwords.ts; never leaves the server. */
   passwordHash: string;
   disabled: boolean;
@@ -28,7 +31,7 @@ export interface Account {
   mustChangePassword?: boolean;
 }
 
-export type AccountPatch = Partial<Pick<Account, 'displayName' | 'role' | 'department' | 'passwordHash' | 'disabled' | 'mustChangePassword' | 'updatedAt'>>;
+export type AccountPatch = Partial<Pick<Account, 'displayName' | 'role' | 'department' | 'enterprises' | 'passwordHash' | 'disabled' | 'mustChangePassword' | 'updatedAt'>>;
 
 /** An account as the API shows it. */
 export type PublicAccount = Omit<Account, 'passwordHash'>;

@@ -20,7 +20,7 @@ export type TicketState = (typeof TICKET_STATES)[number];
 /** States in which a ticket is still being worked on (its timers run). */
 export const OPEN_STATES: readonly TicketState[] = ['dispatched', 'acknowledged', 'in-progress', 'returned'];
 
-export type ActorRole = 'citizen' | 'system' | 'classifier' | 'dispatcher' | 'agent' | 'supervisor' | 'admin';
+export type ActorRole = 'citizen' | 'system' | 'classifier' | 'dispatcher' | 'agent' | 'supervisor' | 'admin' | 'liaison';
 
 export interface Actor {
   id: string;

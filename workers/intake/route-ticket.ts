@@ -49,7 +49,8 @@ export async function routeTicket(ticketId: string, deps: RouteDeps): Promise<Ti
   if (!ticket) return null;
   while (ticket.state === 'received') {
     const at = (deps.now ?? (() => new Date()))();
-    const prediction = deps.classifier.predict(`${ticket.description}\n${ticket.location}`);
+    // An enterprise appeal's category (融资信贷, 水电气暖报装, …) says much about the unit.
+    const prediction = deps.classifier.predict([ticket.enterpriseInfo?.category, ticket.description, ticket.location].filter(Boolean).join('\n'));
     const threshold = deps.threshold ?? deps.classifier.recommendedThreshold;
     const routing = decideRouting(prediction, deps.catalogue, threshold, deps.classifier.version, at);
     try {

@@ -75,6 +75,16 @@ async function followUp(before: Ticket, after: Ticket, deps: ActionDeps): Promis
     // The answer goes to the citizen in the conversation they filed in, once (the job id and the history key say so).
     const key = `reply-${reply.seq}`;
     await deps.queues.notify().add('replied', { ticketId: after.id, event: 'replied', key }, { jobId: jobId.notify(after.id, key) });
+    // 并单: every reporter of the merged repeats gets the answer too.
+    for (const from of after.mergedFrom ?? []) {
+      const mergedKey = `merged-reply-${after.id}-${reply.seq}`;
+      await deps.queues.notify().add('merged-reply', { ticketId: from, event: 'merged-reply', key: mergedKey }, { jobId: jobId.notify(from, mergedKey) });
+    }
+  }
+  if (event.action === 'closed' && after.state === 'closed' && after.closure === 'unrated') {
+    // 办结 without the citizen's rating (by the unit, the centre, or after an unanswered reminder): the citizen is told.
+    // (A rating that closes it is answered in the chat itself.)
+    await deps.queues.notify().add('closed', { ticketId: after.id, event: 'closed' }, { jobId: jobId.notify(after.id, 'closed') });
   }
   if (event.action === 'supervised') {
     const departments = (event.data?.departments as string[] | undefined) ?? [];
@@ -115,6 +125,7 @@ async function merge(source: Ticket, into: string, actor: Actor, deps: ActionDep
       throw err;
     }
     await deps.timers?.sync(merged, source);
+    await deps.queues.notify().add('merged', { ticketId: merged.id, event: 'merged' }, { jobId: jobId.notify(merged.id, 'merged') });
   }
   for (let attempt = 0; attempt < 10; attempt++) {
     const t = await deps.store.getTicket(into);

@@ -6,13 +6,14 @@
   const $ = (id) => document.getElementById(id);
   const state = { session: null, catalogue: [], names: {}, tab: null, selected: null, events: null, reloadTimer: null };
 
-  const ROLE_NAMES = { agent: '承办人', dispatcher: '派单员', supervisor: '督办员', admin: '管理员' };
+  const ROLE_NAMES = { agent: '承办人', dispatcher: '派单员', supervisor: '督办员', admin: '管理员', liaison: '首席服务员' };
   const TYPE_TAGS = { 举报: '举报', 投诉: '投诉', 咨询: '咨询', 求助: '求助', 建议: '建议', 表扬: '表扬' };
   const TABS = {
-    agent: [['queue', '待办工单'], ['done', '已办工单'], ['notifications', '通知'], ['knowledge', '知识库']],
-    dispatcher: [['queue', '派单队列'], ['extensions', '延期审批'], ['all', '全部工单'], ['knowledge', '知识库']],
-    supervisor: [['overdue', '超期与督办'], ['all', '全部工单'], ['notifications', '督办通知'], ['knowledge', '知识库']],
-    admin: [['all', '全部工单'], ['overdue', '超期与督办'], ['accounts', '账号管理'], ['audit', '审计日志'], ['catalogue', '派单目录'], ['limits', '办理时限'], ['knowledge', '知识库'], ['open311', '开放接口'], ['board', '队列看板']],
+    agent: [['queue', '待办工单'], ['done', '已办工单'], ['notifications', '通知'], ['ledger', '企业诉求台账'], ['knowledge', '知识库']],
+    dispatcher: [['queue', '派单队列'], ['extensions', '延期审批'], ['all', '全部工单'], ['ledger', '企业诉求台账'], ['knowledge', '知识库']],
+    supervisor: [['overdue', '超期与督办'], ['all', '全部工单'], ['notifications', '督办通知'], ['ledger', '企业诉求台账'], ['knowledge', '知识库']],
+    admin: [['all', '全部工单'], ['overdue', '超期与督办'], ['ledger', '企业诉求台账'], ['accounts', '账号管理'], ['audit', '审计日志'], ['catalogue', '派单目录'], ['limits', '办理时限'], ['knowledge', '知识库'], ['open311', '开放接口'], ['board', '队列看板']],
+    liaison: [['queue', '在办企业诉求'], ['all', '全部企业诉求'], ['ledger', '企业诉求台账']],
   };
 
   function el(tag, attrs, ...children) {
@@ -146,7 +147,7 @@
     if (key === 'board') { window.open('/console/queues', '_blank', 'noopener'); return; }
     state.tab = key;
     for (const b of $('tabs').children) b.setAttribute('aria-selected', String(b.dataset.tab === key));
-    const adminTab = ['accounts', 'audit', 'catalogue', 'limits', 'notifications', 'knowledge', 'open311'].includes(key);
+    const adminTab = ['accounts', 'audit', 'catalogue', 'limits', 'notifications', 'knowledge', 'open311', 'ledger'].includes(key);
     $('list-pane').hidden = adminTab;
     $('admin-pane').hidden = !adminTab;
     $('panes').classList.toggle('wide', adminTab);
@@ -249,6 +250,9 @@
         el('h2', {}, `工单 ${t.id}`, ' ', light(t.due), ' ', t.stateName),
         el('dl', {},
           el('dt', {}, '类型'), el('dd', {}, t.type, t.urgent ? '（紧急）' : '', t.enterprise ? '（企业诉求）' : ''),
+          t.enterpriseInfo ? [el('dt', {}, '企业'), el('dd', {}, `${t.enterpriseInfo.name}（${t.enterpriseInfo.creditCode}）· ${t.enterpriseInfo.category}`)] : null,
+          t.citizen.name ? [el('dt', {}, '联系人'), el('dd', {}, t.citizen.name)] : null,
+          t.channel === 'open311' ? [el('dt', {}, '来源'), el('dd', {}, '开放接口（Open311）')] : null,
           el('dt', {}, '受理时间'), el('dd', {}, fmtTime(t.receivedAt)),
           el('dt', {}, '地点'), el('dd', {}, t.location || '—'),
           el('dt', {}, '联系电话'), el('dd', {}, phone, ' ', reveal),
@@ -409,6 +413,46 @@
       el('ul', { class: 'kb-list' }, rows.length ? rows : el('li', { class: 'muted' }, '没有找到条目。')));
   }
 
+  // ---- enterprise ledger ----
+
+  const CATEGORIES = ['审批服务', '涉企收费', '融资信贷', '政策兑现', '执法检查', '水电气暖报装', '拖欠账款', '招商承诺兑现', '权益保护', '干部作风'];
+
+  async function ledgerView(filters) {
+    const f = filters || {};
+    const params = new URLSearchParams(Object.entries(f).filter(([, v]) => v));
+    const data = await api('GET', '/enterprise/ledger' + (params.toString() ? '?' + params : ''));
+    const form = el('form', { class: 'row' },
+      el('label', {}, '信用代码', el('input', { name: 'creditCode', value: f.creditCode || '', maxlength: 18 })),
+      el('label', {}, '类别', el('select', { name: 'category' }, el('option', { value: '' }, '全部'), CATEGORIES.map((c) => el('option', { value: c }, c)))),
+      el('label', {}, '承办单位', unitSelect('department', { optional: true })),
+      el('label', {}, '状态', el('select', { name: 'state' }, el('option', { value: '' }, '全部'), el('option', { value: 'open' }, '在办'), el('option', { value: 'closed' }, '已办结'))),
+      el('label', {}, '受理自', el('input', { name: 'from', type: 'date', value: f.from || '' })),
+      el('label', {}, '至', el('input', { name: 'to', type: 'date', value: f.to || '' })),
+      el('button', { type: 'submit' }, '查询'));
+    for (const k of ['category', 'department', 'state']) form.elements[k].value = f[k] || '';
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const next = {};
+      for (const k of ['creditCode', 'category', 'department', 'state', 'from', 'to']) next[k] = form.elements[k].value.trim();
+      try { $('admin-pane').replaceChildren(await ledgerView(next)); } catch (err) { notice(err.message); }
+    });
+    const q = params.toString() ? '?' + params : '';
+    const groupTable = (title, list) => el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, title), el('th', {}, '件数'), el('th', {}, '未办结'))),
+      el('tbody', {}, list.map((g) => el('tr', {}, el('td', {}, g.name), el('td', {}, g.total), el('td', {}, g.open)))));
+    return el('div', {},
+      section(`企业诉求台账（共 ${data.total} 件）`, form,
+        el('p', {}, el('a', { href: API + '/enterprise/ledger.xlsx' + q, download: '' }, '导出 Excel'), ' · ', el('a', { href: API + '/enterprise/ledger.csv' + q, download: '' }, '导出 CSV'))),
+      el('div', { class: 'groups' },
+        section('按企业', groupTable('企业', data.groups.byEnterprise)),
+        section('按类别', groupTable('类别', data.groups.byCategory)),
+        section('按承办单位', groupTable('单位', data.groups.byUnit)),
+        section('按状态', groupTable('状态', data.groups.byState))),
+      section('明细', el('table', { id: 'ledger-table' },
+        el('thead', {}, el('tr', {}, ['工单号', '受理时间', '企业', '类别', '承办单位', '状态', '答复期限', '办结期限'].map((h) => el('th', {}, h)))),
+        el('tbody', {}, data.items.map((r) => el('tr', { onclick: () => { selectTab(state.session.account.role === 'liaison' ? 'all' : (TABS[state.session.account.role][0][0])); openTicket(r.id); } },
+          el('td', {}, r.id), el('td', {}, r.receivedAt), el('td', {}, r.enterpriseName), el('td', {}, r.category), el('td', {}, r.unit), el('td', {}, r.stateName), el('td', {}, r.replyDeadline), el('td', {}, r.resolveDeadline || '')))))));
+  }
+
   // ---- Open311 clients ----
 
   async function open311View() {
@@ -451,6 +495,7 @@
       if (key === 'limits') return void pane.replaceChildren(await limitsView());
       if (key === 'knowledge') return void pane.replaceChildren(await knowledgeView());
       if (key === 'open311') return void pane.replaceChildren(await open311View());
+      if (key === 'ledger') return void pane.replaceChildren(await ledgerView());
       if (key === 'notifications') {
         const { items } = await api('GET', '/notifications');
         return void pane.replaceChildren(section('站内通知', items.length ? el('ul', {}, items.map((n) => el('li', {}, `${fmtTime(n.at)} ${n.text}`))) : el('p', { class: 'muted' }, '暂无通知。')));
@@ -521,13 +566,15 @@
         el('label', {}, '姓名', el('input', { name: 'displayName', required: true, maxlength: 32 })),
         el('label', {}, '角色', role),
         el('label', {}, '所属单位（承办人）', unitSelect('department', { optional: true })),
+        el('label', {}, '联系企业（首席服务员；统一社会信用代码，逗号分隔）', el('input', { name: 'enterprises', placeholder: '91350100M000100Y43' })),
         el('label', {}, '初始密码', el('input', { name: 'password', type: 'password', required: true, autocomplete: 'new-password' }))),
       error, el('button', { type: 'submit' }, '新建账号'));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       const f = form.elements;
       try {
-        await api('POST', '/accounts', { username: f.username.value.trim(), displayName: f.displayName.value.trim(), role: f.role.value, ...(f.department.value ? { department: f.department.value } : {}), password: f.password.value });
+        const enterprises = f.enterprises.value.split(/[,，、\s]+/).map((x) => x.trim()).filter(Boolean);
+        await api('POST', '/accounts', { username: f.username.value.trim(), displayName: f.displayName.value.trim(), role: f.role.value, ...(f.department.value ? { department: f.department.value } : {}), ...(enterprises.length ? { enterprises } : {}), password: f.password.value });
         notice('账号已创建，首次登录时须修改密码。');
         renderAdmin('accounts');
       } catch (err) { error.textContent = err.message; }
@@ -539,7 +586,7 @@
       section('新建账号', form),
       section(`账号（${items.length}）`, el('table', {},
         el('thead', {}, el('tr', {}, ['用户名', '姓名', '角色', '所属单位', '状态', ''].map((h) => el('th', {}, h)))),
-        el('tbody', {}, items.map((a) => el('tr', {}, el('td', {}, a.username), el('td', {}, a.displayName), el('td', {}, ROLE_NAMES[a.role]), el('td', {}, a.department ? unitName(a.department) : ''), el('td', {}, a.disabled ? '已停用' : '正常'), el('td', {}, a.id === state.session.account.id ? '' : toggle(a))))))));
+        el('tbody', {}, items.map((a) => el('tr', {}, el('td', {}, a.username), el('td', {}, a.displayName), el('td', {}, ROLE_NAMES[a.role]), el('td', {}, a.department ? unitName(a.department) : a.enterprises ? `联系企业 ${a.enterprises.length} 家` : ''), el('td', {}, a.disabled ? '已停用' : '正常'), el('td', {}, a.id === state.session.account.id ? '' : toggle(a))))))));
   }
 
   $('btn-refresh').addEventListener('click', () => loadList());
