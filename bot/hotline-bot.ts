@@ -1,6 +1,6 @@
 import { ActivityHandler, ConversationState, MessageFactory, type TurnContext } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, type Dialog, type DialogState } from 'botbuilder-dialogs';
-import { cleanText } from '../dialogs/message-input';
+import { cleanText, menuEntry } from '../dialogs/message-input';
 import { MENU, T } from '../dialogs/texts';
 import type { Logger } from './logger';
 
@@ -47,6 +47,11 @@ export class HotlineBot extends ActivityHandler {
       return;
     }
     const dc = await this.dialogs.createContext(context);
+    // A menu button tapped mid-way (企业诉求, 我要反映问题) starts that instead; what was being filled in is not submitted.
+    if (dc.activeDialog && menuEntry(text)) {
+      await context.sendActivity(T.switched);
+      await dc.cancelAllDialogs();
+    }
     const result = await dc.continueDialog();
     if (result.status === DialogTurnStatus.empty) await dc.beginDialog(this.dialog.id);
   }

@@ -5,7 +5,7 @@ import type { IntakePort } from './intake-port';
 import { KNOWLEDGE_DIALOG, KnowledgeDialog, type KnowledgeDetails } from './knowledge-dialog';
 import type { KnowledgePort } from './knowledge-port';
 import { InterruptibleDialog } from './interruptible-dialog';
-import { checkDescription, cleanText, isBareConfirmation, isCancel, isGreeting, isHelp } from './message-input';
+import { checkDescription, cleanText, isBareConfirmation, isCancel, isGreeting, isHelp, menuEntry } from './message-input';
 import { parseSatisfaction, RATING_DIALOG, RatingDialog, type RatingDetails } from './rating-dialog';
 import type { RatingPort } from './rating-port';
 import { parseStatusQuery, STATUS_DIALOG, StatusDialog } from './status-dialog';
@@ -16,8 +16,6 @@ import { detectEmergency } from './emergency';
 
 export const MAIN_DIALOG = 'mainDialog';
 
-const ENTERPRISE_ENTRY = /^(企业诉求|我是企业|企业反映|企业反映问题|涉企诉求|企业服务|营商环境诉求|我要反映企业诉求)[。！!\s]*$/;
-const COMPLAINT_ENTRY = /^(我要反映问题|我要反映|反映问题|我要投诉|我要举报|我要求助|我要咨询|我要建议)[。！!\s]*$/;
 
 const QUESTION = /[?？]\s*$|吗\s*$|怎么|怎样|如何|咋|哪里|哪儿|哪个|什么|多少|多久|几天|能不能|可不可以|可以.*吗|是否|需要.*材料|要带/;
 
@@ -55,8 +53,9 @@ export class MainDialog extends InterruptibleDialog {
     if (emergency) return this.say(step, emergencyText(emergency));
     if (isHelp(text)) return this.say(step, T.help);
     // The menu: the enterprise entry (企业诉求), or a matter to describe.
-    if (ENTERPRISE_ENTRY.test(text)) return step.beginDialog(ENTERPRISE_DIALOG, EnterpriseDialog.newDetails());
-    if (COMPLAINT_ENTRY.test(text)) return step.beginDialog(COMPLAINT_DIALOG, ComplaintDialog.newDetails());
+    const entry = menuEntry(text);
+    if (entry === 'enterprise') return step.beginDialog(ENTERPRISE_DIALOG, EnterpriseDialog.newDetails());
+    if (entry === 'complaint') return step.beginDialog(COMPLAINT_DIALOG, ComplaintDialog.newDetails());
     // 查询进度: a question about a ticket's progress, or a bare ticket number.
     const query = this.status ? parseStatusQuery(text) : null;
     if (query) return step.beginDialog(STATUS_DIALOG, query);

@@ -60,3 +60,13 @@ const ANONYMOUS = /^(匿名|不留|不方便|不想留|不留了|保密|不用�
 export function isAnonymousAnswer(text: string): boolean {
   return ANONYMOUS.test(text);
 }
+
+const ENTERPRISE_ENTRY = /^(企业诉求|我是企业|企业反映|企业反映问题|涉企诉求|企业服务|营商环境诉求|我要反映企业诉求)[。！!\s]*$/;
+const COMPLAINT_ENTRY = /^(我要反映问题|我要反映|反映问题|我要投诉|我要举报|我要求助|我要咨询|我要建议)[。！!\s]*$/;
+
+/** A menu entry (the welcome's buttons, or the same words typed): the enterprise appeal, or a matter to describe. */
+export function menuEntry(text: string): 'enterprise' | 'complaint' | null {
+  if (ENTERPRISE_ENTRY.test(text)) return 'enterprise';
+  if (COMPLAINT_ENTRY.test(text)) return 'complaint';
+  return null;
+}

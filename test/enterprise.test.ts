@@ -1,5 +1,6 @@
 import * as crypto from 'node:crypto';
-import { ConversationState } from 'botbuilder';
+import { ConversationState, TestAdapter } from 'botbuilder';
+import { HotlineBot } from '../bot/hotline-bot';
 import { DialogTestClient } from 'botbuilder-testing';
 import ExcelJS from 'exceljs';
 import { createIntakePort } from '../bot/intake';
@@ -127,6 +128,26 @@ describe('enterprise appeals in the chat (企业诉求)', () => {
     const summary = text(await c.sendActivity('13600002222'));
     expect(summary).toContain('赵女士，136****2222');
     expect(summary).toContain('诉求类别：拖欠账款');
+  });
+});
+
+describe('the menu mid-way', () => {
+  it('tapping 企业诉求 during another intake ends it unsubmitted and starts the enterprise appeal', async () => {
+    const intake = createIntakePort({ store: s.store, queues: s.queues, limits: s.limits, calendar: s.calendar, classifier: s.classifier, secret: s.secret });
+    const bot = new HotlineBot(new ConversationState(s.store.botState), new MainDialog(intake), s.log);
+    const adapter = new TestAdapter(async (context) => bot.run(context));
+    const before = (await s.store.listTickets({ limit: 100_000 })).length;
+    await adapter
+      .send('楼下烧烤店油烟太大，晚上十点还在烤')
+      .assertReply(T.askLocation)
+      .send('企业诉求')
+      .assertReply(T.switched)
+      .assertReply(E.intro)
+      .assertReply(E.askCode)
+      .send(CODE)
+      .assertReply(E.askName)
+      .startTest();
+    expect((await s.store.listTickets({ limit: 100_000 })).length).toBe(before);
   });
 });
 
