@@ -51,6 +51,8 @@ const schema = z.object({
     .pipe(z.number().min(0).max(1).optional()),
   /** When the classifier retrains on the corpus and the dispatchers' corrections (cron, Asia/Shanghai); "off" disables. */
   CLASSIFIER_RETRAIN_CRON: z.string().default('30 2 * * *'),
+  /** When the monthly report (月报) of the previous month is written (cron, Asia/Shanghai); "off" disables. */
+  REPORT_CRON: z.string().default('0 1 1 * *'),
   /** This deployment's time limits (办理时限), instead of data/time-limits.json. */
   TIME_LIMITS_FILE: optionalString,
   /** This deployment's working-day calendar corrections (regional holidays, a year not yet published), instead of data/calendar-overrides.json. */
@@ -86,6 +88,8 @@ export interface Config {
   classifierThreshold?: number;
   /** Null when scheduled retraining is off. */
   classifierRetrainCron: string | null;
+  /** Null when the automatic monthly report is off. */
+  reportCron: string | null;
   logLevel: string;
   root: string;
   console: {
@@ -130,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     directLineSecret: e.DIRECTLINE_SECRET,
     classifierThreshold: e.CLASSIFIER_THRESHOLD,
     classifierRetrainCron: e.CLASSIFIER_RETRAIN_CRON.trim() === '' || e.CLASSIFIER_RETRAIN_CRON.trim() === 'off' ? null : e.CLASSIFIER_RETRAIN_CRON.trim(),
+    reportCron: e.REPORT_CRON.trim() === '' || e.REPORT_CRON.trim() === 'off' ? null : e.REPORT_CRON.trim(),
     logLevel: e.LOG_LEVEL,
     root,
     console: {

@@ -149,4 +149,32 @@ run(haveChromium || process.env.CI ? 'chat page in a real browser' : `chat page 
     expect(errors).toEqual([]);
     await agent.close();
   }, 90_000);
+
+  it('shows a supervisor the measures with charts drawn by the product\'s own Chart.js, each with its table', async () => {
+    const at = new Date().toISOString();
+    await s.store.createAccount({ id: crypto.randomUUID(), username: 'browser-sup', displayName: '钱督办', role: 'supervisor', passwordHash: await hashPassword('Super-pass-2026'), disabled: false, createdAt: at, updatedAt: at });
+    const sup = await browser.newPage({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    const outside: string[] = [];
+    sup.on('pageerror', (e) => errors.push(e.message));
+    sup.on('request', (r) => void (new URL(r.url()).host !== new URL(web.url).host && outside.push(r.url())));
+    await sup.goto(web.url + '/console/');
+    await sup.locator('#login-username').fill('browser-sup');
+    await sup.locator('#login-password').fill('Super-pass-2026');
+    await sup.locator('#login-submit').click();
+    await sup.locator('#who-name').getByText('钱督办').waitFor({ timeout: 10_000 });
+    await sup.locator('nav#tabs button[data-tab="measures"]').click();
+    await sup.locator('#measures-view').waitFor({ timeout: 15_000 });
+    await sup.locator('#measures-table tbody tr').first().waitFor({ timeout: 10_000 });
+    // Chart.js drew on the canvases (a drawn canvas has a rendering size), and every chart has a data table.
+    await sup.waitForFunction(() => Array.from(document.querySelectorAll("#measures-view canvas")).every((c) => (c as HTMLCanvasElement).width > 0) && (window as unknown as { Chart?: unknown }).Chart !== undefined, undefined, { timeout: 10_000 });
+    const charts = await sup.locator('#measures-view canvas').count();
+    expect(charts).toBeGreaterThanOrEqual(8);
+    expect(await sup.locator('#measures-view .card details table').count()).toBe(charts);
+    expect(await sup.locator('#measures-view').innerText()).toContain('在签收时限内签收的工单');
+    await sup.screenshot({ path: path.join(os.tmpdir(), 'hotline-measures.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    expect(outside).toEqual([]);
+    await sup.close();
+  }, 60_000);
 });

@@ -9,6 +9,7 @@ import { SettingConflictError, type TicketStore } from '../data/store/types';
 import type { Routing } from '../data/tickets/ticket';
 import { tempDir } from './helpers/harness';
 import { newTicket, receivedEvent } from './helpers/ticket-fixtures';
+import { measuresOf } from '../data/measures/measures';
 
 interface StoreFactory {
   /** Opens the store; reopening returns a new connection to the same data. */
@@ -240,6 +241,115 @@ function storeContract(factory: StoreFactory) {
     expect((await store.putSetting(key, { a: 3 }, 1, 'admin')).version).toBe(2);
     await expect(store.putSetting(key, { a: 4 }, 1, 'other')).rejects.toThrow(SettingConflictError);
     expect(await store.getSetting(key)).toMatchObject({ value: { a: 3 }, version: 2 });
+  });
+
+  describe('measures, counted by the store from the facts kept with every write (hand-built fixtures, numbers worked out below)', () => {
+    // March 2030 (Asia/Shanghai); "now" is 10 April. Units: A = urban-management, B = water-supply.
+    const A = 'urban-management';
+    const B = 'water-supply';
+    const fromMs = Date.parse('2030-03-01T00:00:00+08:00');
+    const toMs = Date.parse('2030-04-01T00:00:00+08:00');
+    const nowMs = Date.parse('2030-04-10T00:00:00+08:00');
+    const ids: Record<string, string> = {};
+
+    type A = import('../data/tickets/ticket').Assignment;
+    const lead = (department: string, assignedAt: string, o: Partial<A> = {}): A => ({
+      department,
+      role: 'lead',
+      state: 'dispatched',
+      assignedAt,
+      deadlines: { ack: new Date(Date.parse(assignedAt) + 86_400_000).toISOString(), reply: new Date(Date.parse(assignedAt) + 10 * 86_400_000).toISOString(), provisional: false },
+      ...o,
+    });
+    const at = (iso: string, plusHours: number) => new Date(Date.parse(iso) + plusHours * 3600_000).toISOString();
+
+    async function make(name: string, receivedAt: string, patch: import('../data/tickets/ticket').TicketPatch, extra: Partial<import('../data/tickets/ticket').NewTicket> = {}) {
+      const { ticket } = await store.createTicket(newTicket({ receivedAt, ...extra }), receivedEvent(receivedAt));
+      ids[name] = ticket.id;
+      if (Object.keys(patch).length) await store.updateTicket(ticket.id, 1, patch, event('fixture'));
+    }
+
+    beforeAll(async () => {
+      const d1 = '2030-03-05T02:00:00.000Z';
+      const d2 = '2030-03-06T02:00:00.000Z';
+      const d3 = '2030-03-07T02:00:00.000Z';
+      // T1: A signed for in time, answered in time (120 working minutes), 满意 and solved.
+      await make('T1', d1, { state: 'closed', closure: 'rated', assignments: [lead(A, d1, { state: 'replied', acknowledgedAt: at(d1, 1), repliedAt: at(d1, 48), handlingMinutes: 120 })], ratings: [{ at: at(d1, 50), satisfaction: '满意', solved: true }], routing: { ...routing, place: '幸福路', topic: '餐饮油烟扰民' } });
+      // T2: A signed for late, answered late (600), 不满意 and not solved, reopened once.
+      await make('T2', d1, { state: 'replied', assignments: [lead(A, d1, { state: 'replied', acknowledgedAt: at(d1, 30), repliedAt: at(d1, 300), handlingMinutes: 600 })], ratings: [{ at: at(d1, 301), satisfaction: '不满意', solved: false }], reopened: 1, routing: { ...routing, place: '幸福路', topic: '餐饮油烟扰民' } });
+      // T3: A returned it (not signed for); B got it, signed in time, has not answered, and its reply deadline has passed.
+      await make('T3', d2, { state: 'acknowledged', assignments: [lead(A, d2, { state: 'returned' }), lead(B, at(d2, 5), { state: 'acknowledged', acknowledgedAt: at(d2, 6) })], routing: { ...routing, place: '滨河路', topic: '污水偷排' } }, { type: '举报', proposedType: '举报' });
+      // T4: B has not signed for it; its acknowledge deadline has passed, the reply deadline (20 April) has not.
+      await make('T4', d2, { state: 'dispatched', assignments: [lead(B, d2, { deadlines: { ack: '2030-03-20T00:00:00.000Z', reply: '2030-04-20T00:00:00.000Z', provisional: false } })] }, { type: '咨询', proposedType: '咨询' });
+      // T5: an enterprise appeal (融资信贷): A answered in time (60), 基本满意 and solved.
+      await make('T5', d3, { state: 'closed', closure: 'rated', assignments: [lead(A, d3, { state: 'replied', acknowledgedAt: at(d3, 0.5), repliedAt: at(d3, 20), handlingMinutes: 60 })], ratings: [{ at: at(d3, 21), satisfaction: '基本满意', solved: true }] }, { type: '求助', proposedType: '求助', enterprise: true, enterpriseInfo: { creditCode: '91350100M000100Y43', name: '示例公司', category: '融资信贷' } });
+      // T6: received, still with the dispatch centre.
+      await make('T6', d3, { state: 'dispatched' });
+      // T7: dispatched to A in February, still open and overdue now; outside the period.
+      await make('T7', '2030-02-10T02:00:00.000Z', { state: 'dispatched', assignments: [lead(A, '2030-02-10T02:00:00.000Z')] });
+    });
+
+    it('counts per unit and for all units as the definitions say', async () => {
+      const rows = await store.measureCounts({ fromMs, toMs, nowMs });
+      const byUnit = new Map(rows.map((r) => [r.department, r]));
+      // A: T1, T2, T3 (returned), T5 dispatched in March; T7 is outside the period but overdue now.
+      expect(byUnit.get(A)).toEqual({
+        department: A, received: 4, dispatched: 4, ackOnTime: 2, returned: 1, due: 3, repliedOnTime: 2, replied: 3, answered: 3, reopened: 1,
+        rated: 3, satisfied: 2, solved: 2, handled: 3, handlingTotalMinutes: 780, handlingP90Minutes: 600, overdueNow: 1,
+      });
+      // B: T3 (second lead, reply due and missed), T4 (ack missed, reply not yet due); both overdue now.
+      expect(byUnit.get(B)).toEqual({
+        department: B, received: 2, dispatched: 2, ackOnTime: 1, returned: 0, due: 1, repliedOnTime: 0, replied: 0, answered: 0, reopened: 0,
+        rated: 0, satisfied: 0, solved: 0, handled: 0, handlingTotalMinutes: 0, handlingP90Minutes: null, overdueNow: 2,
+      });
+      // All units: received counts tickets the centre received in March (T1–T6), the rest sums the unit rows.
+      // Overdue now is not bound to the period: the other tests' open tickets (due in 2026) count too.
+      expect(byUnit.get('*')).toEqual({
+        department: '*', received: 6, dispatched: 6, ackOnTime: 3, returned: 1, due: 4, repliedOnTime: 2, replied: 3, answered: 3, reopened: 1,
+        rated: 3, satisfied: 2, solved: 2, handled: 3, handlingTotalMinutes: 780, handlingP90Minutes: 600, overdueNow: expect.any(Number),
+      });
+      expect(byUnit.get('*')!.overdueNow).toBe(rows.filter((r) => r.department !== '*').reduce((a, r) => a + r.overdueNow, 0));
+      expect(byUnit.get('*')!.overdueNow).toBeGreaterThanOrEqual(3);
+      const m = measuresOf(byUnit.get(A)!);
+      expect(m).toMatchObject({ responseRate: 0.5, resolutionRate: 2 / 3, satisfactionRate: 2 / 3, onTimeRate: 2 / 3, returnRate: 0.25, reopenRate: 1 / 3, avgHandlingHours: 4.3, p90HandlingHours: 10, overdueNow: 1 });
+    });
+
+    it('restricts to enterprise appeals and to a category', async () => {
+      const rows = await store.measureCounts({ fromMs, toMs, nowMs, enterprise: true, category: '融资信贷' });
+      expect(rows.find((r) => r.department === '*')).toMatchObject({ received: 1, dispatched: 1, ackOnTime: 1, repliedOnTime: 1, rated: 1, satisfied: 1, solved: 1, handlingP90Minutes: 60, overdueNow: 0 });
+      expect(rows.map((r) => r.department).sort()).toEqual(['*', A]);
+      const byCategory = await store.measureCounts({ fromMs, toMs, nowMs, enterprise: true, groupBy: 'category' });
+      expect(byCategory.map((r) => r.department).sort()).toEqual(['*', '融资信贷']);
+      expect(byCategory.find((r) => r.department === '融资信贷')).toMatchObject({ dispatched: 1, repliedOnTime: 1, handlingP90Minutes: 60 });
+    });
+
+    it('follows a later change of a ticket: its facts are written with it', async () => {
+      const t4 = (await store.getTicket(ids.T4))!;
+      await store.updateTicket(t4.id, t4.version, { state: 'acknowledged', assignments: [{ ...t4.assignments![0], state: 'acknowledged', acknowledgedAt: '2030-03-06T03:00:00.000Z' }] }, event('acknowledged'));
+      const b = (await store.measureCounts({ fromMs, toMs, nowMs })).find((r) => r.department === B)!;
+      expect(b).toMatchObject({ ackOnTime: 2, overdueNow: 1 });
+      expect(await store.getTicket(t4.id)).not.toHaveProperty('facts');
+    });
+
+    it('counts tickets per day by type and by unit, and per place and topic', async () => {
+      const byType = await store.dailyCounts({ fromMs, toMs, by: 'type' });
+      expect(byType).toEqual([
+        { day: '2030-03-05', key: '投诉', count: 2 },
+        { day: '2030-03-06', key: '咨询', count: 1 },
+        { day: '2030-03-06', key: '举报', count: 1 },
+        { day: '2030-03-07', key: '投诉', count: 1 },
+        { day: '2030-03-07', key: '求助', count: 1 },
+      ].sort((x, y) => x.day.localeCompare(y.day) || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0)));
+      const byUnit = await store.dailyCounts({ fromMs, toMs, by: 'department' });
+      expect(byUnit.filter((r) => r.day === '2030-03-06')).toEqual([{ day: '2030-03-06', key: B, count: 2 }]);
+      expect((await store.dailyCounts({ fromMs, toMs, by: 'category' }))).toEqual([{ day: '2030-03-07', key: '融资信贷', count: 1 }]);
+      const hot = await store.placeTopicCounts({ fromMs, toMs });
+      expect(hot.map(({ place, topic, count }) => ({ place, topic, count })).sort((a, b) => b.count - a.count)).toEqual([
+        { place: '幸福路', topic: '餐饮油烟扰民', count: 2 },
+        { place: '滨河路', topic: '污水偷排', count: 1 },
+      ]);
+      expect(hot.find((h) => h.place === '幸福路')!.ticketIds.sort()).toEqual([ids.T1, ids.T2].sort());
+    });
   });
 
   it('keeps the audit log append-only, newest first, by actor, ticket and action', async () => {

@@ -13,6 +13,8 @@ export const QUEUE = {
   timers: 'timers',
   /** Follow-up of answers the citizen has not rated: a reminder, then closing as unrated. Job data: { ticketId, reply, step }. */
   rating: 'rating',
+  /** Monthly reports (月报), on demand and scheduled on the 1st. Job data: { month? }. */
+  reports: 'reports',
   /** A department's (or the dispatch centre's) ticket queue. Job data: { ticketId }. */
   department: (code: string) => `dept-${code}`,
 } as const;

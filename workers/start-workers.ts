@@ -6,6 +6,8 @@ import { QUEUE } from './queues';
 import { RedisTicketFeed } from './tickets/feed';
 import { startRatingWorker } from './tickets/rating-follow-up';
 import { TicketTimers } from './timers/timers';
+import { startReportWorker } from './reports/report-worker';
+import { WEIGHTS_SETTING, type ScoreWeights } from '../data/measures/measures';
 
 export interface RunningWorkers {
   intake: Worker;
@@ -70,6 +72,16 @@ export async function startWorkers(s: Services): Promise<RunningWorkers> {
     prefix: s.config.queuePrefix,
   });
   ratingWorker.on('failed', (job, err) => s.log.warn({ jobId: job?.id, err }, 'rating follow-up failed'));
+  const reports = await startReportWorker({
+    connection: s.redis,
+    prefix: s.config.queuePrefix,
+    store: s.store,
+    catalogue: s.catalogue,
+    dataDir: s.config.dataDir,
+    cron: s.config.reportCron,
+    weights: async () => (await s.store.getSetting<ScoreWeights>(WEIGHTS_SETTING))?.value,
+    log: s.log,
+  });
   void reconcile();
   void reconcileTimers();
   const timer = setInterval(reconcile, RECONCILE_EVERY_MS);
@@ -85,6 +97,7 @@ export async function startWorkers(s: Services): Promise<RunningWorkers> {
       clearInterval(timer);
       clearInterval(timerCheck);
       await ratingWorker.close();
+      await reports.close();
       await timerWorker.close();
       await intake.close();
       await retrain.close();

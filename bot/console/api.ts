@@ -20,6 +20,8 @@ import type { LiveHub } from './live';
 import { knowledgeRoutes } from './knowledge-api';
 import { open311ClientRoutes } from './open311-api';
 import { ledgerRoutes } from './ledger-api';
+import { measuresRoutes } from './measures-api';
+import { reportsRoutes } from './reports-api';
 import type { Open311Clients } from '../open311/clients';
 import type { KnowledgeHolder } from '../../workers/knowledge/holder';
 import { ActionBodies, AuditQuery, CatalogueUnitBody, ChangePasswordBody, CreateAccountBody, DepartmentCode, TicketId, TicketListQuery, TimeLimitsBody, UpdateAccountBody, type ActionName } from './schemas';
@@ -37,6 +39,8 @@ export interface ConsoleApiDeps extends Pick<ActionDeps, 'store' | 'queues' | 'c
   prefix: string;
   knowledge: KnowledgeHolder;
   open311Clients: Open311Clients;
+  /** Where the monthly reports are kept (DATA_DIR/reports). */
+  dataDir: string;
 }
 
 type Handler = (req: Request, res: Response) => Promise<unknown>;
@@ -82,6 +86,8 @@ export function consoleApi(deps: ConsoleApiDeps): Router {
   knowledgeRoutes(router, { store, catalogue, knowledge: deps.knowledge, auth, redis: deps.redis, prefix: deps.prefix });
   open311ClientRoutes(router, { store, clients: deps.open311Clients, auth });
   ledgerRoutes(router, { store, catalogue });
+  measuresRoutes(router, { store, catalogue, auth, redis: deps.redis, prefix: deps.prefix, now: deps.now });
+  reportsRoutes(router, { store, catalogue, queues: deps.queues, auth, dataDir: deps.dataDir });
 
   const nameCache = { at: 0, names: new Map<string, string>() };
   const viewDeps = async (): Promise<ViewDeps> => {

@@ -1,4 +1,5 @@
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
@@ -14,6 +15,15 @@ import type { Open311Clients } from '../open311/clients';
 import { createAuth } from './auth';
 import { LiveHub } from './live';
 import { OPENAPI_PATH, openApiDocument } from './openapi';
+
+/** chart.js's UMD bundle in node_modules (its exports map hides dist/ from require.resolve). */
+function chartJsFile(): string {
+  for (const dir of require.resolve.paths('chart.js') ?? []) {
+    const candidate = path.join(dir, 'chart.js', 'dist', 'chart.umd.min.js');
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  throw new Error('chart.js/dist/chart.umd.min.js not found; run npm install');
+}
 
 export interface MountedConsole {
   live: LiveHub;
@@ -46,7 +56,7 @@ export function mountConsole(app: Express, s: Services, open311Clients: Open311C
   app.get(OPENAPI_PATH, (_req, res) => void res.json(openApiDocument()));
   app.use(
     '/api/console',
-    consoleApi({ store: s.store, queues: s.queues, catalogue: s.catalogue, limits: s.limits, calendar: s.calendar, timers, feed: new RedisTicketFeed(s.redis, s.config.queuePrefix), live, auth, log: s.log, redis: s.redis, prefix: s.config.queuePrefix, knowledge: s.knowledge, open311Clients }),
+    consoleApi({ store: s.store, queues: s.queues, catalogue: s.catalogue, limits: s.limits, calendar: s.calendar, timers, feed: new RedisTicketFeed(s.redis, s.config.queuePrefix), live, auth, log: s.log, redis: s.redis, prefix: s.config.queuePrefix, knowledge: s.knowledge, open311Clients, dataDir: s.config.dataDir }),
   );
 
   const board = new ExpressAdapter();
@@ -59,6 +69,9 @@ export function mountConsole(app: Express, s: Services, open311Clients: Open311C
     res.redirect(302, CONSOLE_PATH + '#login');
   }, board.getRouter());
 
+  // Chart.js for the measures pages, served from the installed package (no CDN).
+  const chartJs = chartJsFile();
+  app.get(CONSOLE_PATH + 'vendor/chart.umd.min.js', (_req, res) => res.sendFile(chartJs, { maxAge: '1d' }));
   app.use(CONSOLE_PATH, express.static(path.join(s.config.root, 'bot', 'console', 'public'), { index: 'index.html' }));
   return { live, close: () => live.close() };
 }

@@ -125,6 +125,41 @@ export const LedgerQuery = z.strictObject({
   from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式不正确。').optional().describe('Received on or after this day (Asia/Shanghai).'),
   to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式不正确。').optional().describe('Received on or before this day.'),
 });
+const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
+const dayQuery = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式不正确，请填写如 2026-11-30 的日期。');
+export const MeasuresQuery = z.strictObject({
+  period: z.enum(['day', 'week', 'month', 'quarter', 'custom']).default('month'),
+  date: dayQuery.optional().describe('A day in the period (custom: its first day). Default: today.'),
+  until: dayQuery.optional().describe('Custom periods: the last day included.'),
+  enterprise: booleanQuery.optional().describe('true: enterprise appeals only; false: citizens\' tickets only.'),
+  category: z.enum(ENTERPRISE_CATEGORIES).optional(),
+});
+export const TrendsQuery = z.strictObject({
+  date: dayQuery.optional(),
+  days: z.coerce.number().int().min(7).max(366).default(30).describe('Daily volume over this many days up to date.'),
+  kind: z.enum(['week', 'month']).default('week'),
+  periods: z.coerce.number().int().min(2).max(24).default(12).describe('The rates over this many weeks or months.'),
+  enterprise: booleanQuery.optional(),
+});
+export const HotspotQuery = z.strictObject({
+  date: dayQuery.optional().describe('A day of the week looked at. Default: today.'),
+  weeksBefore: z.coerce.number().int().min(1).max(12).default(4),
+  minRepeat: z.coerce.number().int().min(2).max(50).default(3),
+});
+const weight = z.number().min(0).max(10).optional();
+export const WeightsBody = z.strictObject({
+  weights: z.strictObject({ responseRate: weight, resolutionRate: weight, satisfactionRate: weight, onTimeRate: weight, returnRate: weight, reopenRate: weight }),
+  expectedVersion: z.number().int().min(0),
+});
+export const ReportBody = z.strictObject({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, '月份格式不正确，请填写如 2026-11 的月份。') });
+export const IssueLedgerQuery = z.strictObject({
+  from: dayQuery.optional().describe('Received on or after this day.'),
+  to: dayQuery.optional().describe('Received on or before this day.'),
+  state: z.enum(['open', 'closed']).optional(),
+  department: DepartmentCode.optional().describe('The lead unit (dispatch-centre: still with the centre).'),
+  type: z.enum(TICKET_TYPES).optional(),
+  enterprise: booleanQuery.optional(),
+});
 export const Open311ClientBody = z.strictObject({ name: text(64, '接入方名称').describe('Who the key is for, e.g. 市民通小程序') });
 
 // ---- responses (documented; the server builds them in views.ts) ----

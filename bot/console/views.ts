@@ -19,7 +19,7 @@ export const STATE_NAMES: Record<TicketState, string> = {
   merged: '已并单',
 };
 
-const ACTION_NAMES: Record<string, string> = {
+export const ACTION_NAMES: Record<string, string> = {
   received: '受理',
   dispatched: '智能派单',
   'sent-to-dispatch-centre': '转人工派单',

@@ -56,6 +56,11 @@ function shanghaiInstant(date: string, hhmmss: string): Date {
   return new Date(Date.parse(`${date}T${hhmmss}Z`) - OFFSET_MS);
 }
 
+/** A calendar day `n` days after (or before) a YYYY-MM-DD day. */
+export function addDays(date: string, n: number): string {
+  return new Date(Date.parse(date + 'T00:00:00Z') + n * DAY_MS).toISOString().slice(0, 10);
+}
+
 function nextDate(date: string): string {
   return new Date(Date.parse(date + 'T00:00:00Z') + DAY_MS).toISOString().slice(0, 10);
 }

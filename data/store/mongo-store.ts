@@ -1,11 +1,14 @@
 import * as crypto from 'node:crypto';
 import type { Storage, StoreItems } from 'botbuilder';
-import { Collection, Db, MongoClient, MongoServerError } from 'mongodb';
+import { Collection, Db, MongoClient, MongoServerError, type Document } from 'mongodb';
 import { dayKey, formatTicketNumber } from '../tickets/numbering';
 import type { NewTicket, NewTicketEvent, Ticket, TicketPatch } from '../tickets/ticket';
 import { StateConflictError, TicketNotFoundError, VersionConflictError } from './errors';
 import type { Account, AccountPatch, AuditEntry, AuditQuery } from '../accounts/account';
-import { SettingConflictError, type Correction, type CreateResult, type Notification, type NotificationQuery, type Setting, type TicketQuery, type TicketStore } from './types';
+import { SettingConflictError, type Correction, type CreateResult, type DailyCount, type DailyQuery, type Notification, type NotificationQuery, type PlaceTopicCount, type Setting, type TicketQuery, type TicketStore } from './types';
+import { FACTS_VERSION, ticketFacts, type Facts } from '../measures/facts';
+import type { MeasureCounts, MeasureQuery } from '../measures/measures';
+import { mongoDailyCounts, mongoMeasureCounts, mongoPlaceTopicCounts } from './mongo-facts';
 
 export interface MongoStoreOptions {
   uri: string;
@@ -15,7 +18,7 @@ export interface MongoStoreOptions {
   collectionPrefix?: string;
 }
 
-type TicketDoc = Omit<Ticket, 'id'> & { _id: string; queue?: string | null };
+type TicketDoc = Omit<Ticket, 'id'> & { _id: string; queue?: string | null; facts?: Facts; factsVersion?: number };
 interface CounterDoc { _id: string; value: number }
 interface StateDoc { _id: string; etag: string; doc: Record<string, unknown> }
 type CorrectionDoc = Omit<Correction, 'ticketId'> & { _id: string };
@@ -27,7 +30,7 @@ type SettingDoc = Omit<Setting, 'key'> & { _id: string };
 const DUPLICATE_KEY = 11000;
 
 function toTicket(doc: TicketDoc): Ticket {
-  const { _id, queue: _queue, ...rest } = doc;
+  const { _id, queue: _queue, facts: _facts, factsVersion: _fv, ...rest } = doc;
   return { id: _id, ...rest } as Ticket;
 }
 
@@ -79,7 +82,31 @@ export class MongoStore implements TicketStore {
     await store.audit.createIndex({ at: -1 });
     await store.audit.createIndex({ ticketId: 1, at: -1 });
     await store.audit.createIndex({ actorId: 1, at: -1 });
+    await store.tickets.createIndex({ 'facts.units.dispatchedMs': 1 });
+    await store.tickets.createIndex({ 'facts.units.open': 1, 'facts.units.openDueMs': 1 });
+    await store.tickets.createIndex({ 'facts.ticket.receivedMs': 1 });
+    await store.rebuildFacts();
     return store;
+  }
+
+  /** Derives the facts of tickets written before them or by another version of ticketFacts (conditional on the version). */
+  private async rebuildFacts(): Promise<void> {
+    for await (const doc of this.tickets.find({ factsVersion: { $ne: FACTS_VERSION } })) {
+      const t = toTicket(doc);
+      await this.tickets.updateOne({ _id: doc._id, version: doc.version }, { $set: { facts: ticketFacts(t), factsVersion: FACTS_VERSION } });
+    }
+  }
+
+  async measureCounts(q: MeasureQuery): Promise<MeasureCounts[]> {
+    return mongoMeasureCounts(this.tickets as unknown as Collection<Document>, q);
+  }
+
+  async dailyCounts(q: DailyQuery): Promise<DailyCount[]> {
+    return mongoDailyCounts(this.tickets as unknown as Collection<Document>, q);
+  }
+
+  async placeTopicCounts(q: { fromMs: number; toMs: number }): Promise<PlaceTopicCount[]> {
+    return mongoPlaceTopicCounts(this.tickets as unknown as Collection<Document>, q);
   }
 
   async createTicket(input: NewTicket, event: NewTicketEvent): Promise<CreateResult> {
@@ -87,7 +114,8 @@ export class MongoStore implements TicketStore {
     if (existing) return { ticket: toTicket(existing), created: false };
     const day = dayKey(new Date(input.receivedAt));
     const id = formatTicketNumber(day, await this.nextSequence('ticket:' + day));
-    const doc: TicketDoc = { ...input, _id: id, version: 1, state: 'received', queue: null, history: [{ ...event, seq: 1 }] };
+    const ticket: Ticket = { ...input, id, version: 1, state: 'received', history: [{ ...event, seq: 1 }] };
+    const doc: TicketDoc = { ...input, _id: id, version: 1, state: 'received', queue: null, history: ticket.history, facts: ticketFacts(ticket), factsVersion: FACTS_VERSION };
     try {
       await this.tickets.insertOne(doc);
       return { ticket: toTicket(doc), created: true };
@@ -119,7 +147,13 @@ export class MongoStore implements TicketStore {
   }
 
   async updateTicket(id: string, expectedVersion: number, patch: TicketPatch, event: NewTicketEvent): Promise<Ticket> {
-    const set: Record<string, unknown> = { version: expectedVersion + 1 };
+    // The facts of the ticket as it will be go into the same single-document update (read first; the update is
+    // conditional on the version read, so a change in between is a conflict as before).
+    const current = await this.tickets.findOne({ _id: id });
+    if (!current) throw new TicketNotFoundError(id);
+    if (current.version !== expectedVersion) throw new VersionConflictError(id, expectedVersion);
+    const next = JSON.parse(JSON.stringify({ ...toTicket(current), ...patch, version: expectedVersion + 1, history: [...current.history, { ...event, seq: expectedVersion + 1 }] })) as Ticket;
+    const set: Record<string, unknown> = { version: expectedVersion + 1, facts: ticketFacts(next), factsVersion: FACTS_VERSION };
     const unset: Record<string, ''> = {};
     // A field patched to undefined is removed (as JSON.stringify drops it in the embedded store).
     for (const [k, v] of Object.entries(patch)) {

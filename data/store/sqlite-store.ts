@@ -8,7 +8,9 @@ import type { NewTicket, NewTicketEvent, Ticket, TicketPatch } from '../tickets/
 import { StateConflictError, TicketNotFoundError, VersionConflictError } from './errors';
 import type { Account, AccountPatch, AuditEntry, AuditQuery } from '../accounts/account';
 import { activeAssignments, withAssignments } from '../tickets/lifecycle';
-import { SettingConflictError, type Correction, type CreateResult, type Notification, type NotificationQuery, type Setting, type TicketQuery, type TicketStore } from './types';
+import { SettingConflictError, type Correction, type CreateResult, type DailyCount, type DailyQuery, type Notification, type NotificationQuery, type PlaceTopicCount, type Setting, type TicketQuery, type TicketStore } from './types';
+import type { MeasureCounts, MeasureQuery } from '../measures/measures';
+import { SqliteFacts } from './sqlite-facts';
 
 export interface SqliteStoreOptions {
   /** Database file. Its folder is created when missing. */
@@ -62,6 +64,7 @@ export class SqliteStore implements TicketStore {
   readonly kind = 'sqlite' as const;
   readonly botState: Storage;
   private readonly db: Database.Database;
+  private readonly facts: SqliteFacts;
 
   constructor(options: SqliteStoreOptions) {
     fs.mkdirSync(path.dirname(options.file), { recursive: true });
@@ -71,6 +74,8 @@ export class SqliteStore implements TicketStore {
     this.db.pragma('synchronous = FULL');
     this.db.exec(SCHEMA);
     this.migrateDepartments();
+    this.facts = new SqliteFacts(this.db);
+    this.facts.rebuildIfStale(() => this.db.prepare('SELECT doc FROM tickets').iterate() as Iterable<{ doc: string }>);
     this.botState = new SqliteBotStorage(this.db);
   }
 
@@ -106,9 +111,28 @@ export class SqliteStore implements TicketStore {
       this.db
         .prepare('INSERT INTO tickets(id, intake_key, version, state, queue, received_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(ticket.id, ticket.intakeKey, ticket.version, ticket.state, null, ticket.receivedAt, JSON.stringify(ticket));
+      this.facts.write(ticket);
       return { ticket, created: true };
     });
     return run.immediate();
+  }
+
+  /**
+   * Loads whole tickets as they are (history included) in one transaction: a migration from the system a centre ran
+   * before, or a benchmark's data. Existing ticket numbers are replaced. Not part of the TicketStore contract.
+   */
+  importTickets(tickets: Ticket[]): void {
+    const insert = this.db.prepare('INSERT OR REPLACE INTO tickets(id, intake_key, version, state, queue, received_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const unit = this.db.prepare('INSERT OR IGNORE INTO ticket_departments(department, received_at, ticket_id) VALUES (?, ?, ?)');
+    this.db
+      .transaction(() => {
+        for (const t of tickets) {
+          insert.run(t.id, t.intakeKey, t.version, t.state, t.routing?.queue ?? null, t.receivedAt, JSON.stringify(t));
+          for (const d of workingUnits(t)) unit.run(d, t.receivedAt, t.id);
+          this.facts.write(t);
+        }
+      })
+      .immediate();
   }
 
   async getTicket(id: string): Promise<Ticket | null> {
@@ -137,6 +161,7 @@ export class SqliteStore implements TicketStore {
         const insert = this.db.prepare('INSERT OR IGNORE INTO ticket_departments(department, received_at, ticket_id) VALUES (?, ?, ?)');
         for (const d of workingUnits(next)) insert.run(d, next.receivedAt, id);
       }
+      this.facts.write(next);
       return next;
     });
     return run.immediate();
@@ -176,6 +201,18 @@ export class SqliteStore implements TicketStore {
     params.push(query.limit ?? 1000);
     const rows = this.db.prepare(sql).all(...params) as { doc: string }[];
     return rows.map((r) => JSON.parse(r.doc));
+  }
+
+  async measureCounts(q: MeasureQuery): Promise<MeasureCounts[]> {
+    return this.facts.measureCounts(q);
+  }
+
+  async dailyCounts(q: DailyQuery): Promise<DailyCount[]> {
+    return this.facts.dailyCounts(q);
+  }
+
+  async placeTopicCounts(q: { fromMs: number; toMs: number }): Promise<PlaceTopicCount[]> {
+    return this.facts.placeTopicCounts(q);
   }
 
   async saveCorrection(c: Correction): Promise<void> {

@@ -1,6 +1,31 @@
 import type { Storage } from 'botbuilder';
 import type { Account, AccountPatch, AuditEntry, AuditQuery } from '../accounts/account';
 import type { Actor, NewTicket, NewTicketEvent, Ticket, TicketPatch, TicketState, TicketType } from '../tickets/ticket';
+import type { MeasureCounts, MeasureQuery } from '../measures/measures';
+
+/** Tickets received per day (Asia/Shanghai) and key. */
+export interface DailyQuery {
+  fromMs: number;
+  toMs: number;
+  /** type: 咨询/求助/…; department: the lead unit (dispatch-centre while the centre holds it); category: enterprise appeal category. */
+  by: 'type' | 'department' | 'category';
+  enterprise?: boolean;
+}
+
+export interface DailyCount {
+  day: string;
+  key: string;
+  count: number;
+}
+
+/** Tickets received about one topic at one place (for hotspots), with some of their numbers. */
+export interface PlaceTopicCount {
+  place: string;
+  topic: string;
+  count: number;
+  /** Up to 50 ticket numbers, newest first. */
+  ticketIds: string[];
+}
 
 export interface CreateResult {
   ticket: Ticket;
@@ -152,6 +177,18 @@ export interface TicketStore {
 
   /** Saves a setting only if it is still at expectedVersion (0: never saved); throws SettingConflictError otherwise. */
   putSetting<T>(key: string, value: T, expectedVersion: number, by: string): Promise<Setting<T>>;
+
+  /**
+   * Counts for the measures (data/measures/measures.ts), one row per unit that had tickets in the period and one for
+   * all units together (department '*'). Computed by the database from facts kept with every ticket write.
+   */
+  measureCounts(q: MeasureQuery): Promise<MeasureCounts[]>;
+
+  /** Tickets received per day and key in a period. */
+  dailyCounts(q: DailyQuery): Promise<DailyCount[]>;
+
+  /** Tickets received per (place, topic) in a period, for tickets whose routing named both. */
+  placeTopicCounts(q: { fromMs: number; toMs: number }): Promise<PlaceTopicCount[]>;
 
   /** Pings the underlying database; throws when it is unreachable. */
   ping(): Promise<void>;

@@ -1,4 +1,4 @@
-import { computeDeadlines, giveBackWaitingTime, shanghaiDate, toShanghaiIso, type TimeLimits } from '../calendar/deadlines';
+import { computeDeadlines, giveBackWaitingTime, officeTimeBetween, shanghaiDate, toShanghaiIso, type TimeLimits } from '../calendar/deadlines';
 import type { WorkingCalendar } from '../calendar/working-days';
 import { DISPATCH_CENTRE } from '../catalogue';
 import type { Actor, ActorRole, Assignment, Deadlines, Extension, NewTicketEvent, Rating, Ticket, TicketPatch, TicketState } from './ticket';
@@ -357,7 +357,9 @@ export function decide(stored: Ticket, cmd: Command, ctx: LifecycleContext): Dec
       if (a.state !== 'acknowledged' && a.state !== 'in-progress') throw new LifecycleError('wrong-state');
       const replies = ticket.replies ?? [];
       const reply = { seq: replies.length + 1, at, department: a.department, actor, text, toCitizen: a.role === 'lead' };
-      const assignments = replaceAssignment(ticket, a, { ...a, state: 'replied', repliedAt: at });
+      // Working time from dispatch to this answer, for the measures (office hours of working days).
+      const handlingMinutes = Math.round(officeTimeBetween(new Date(a.assignedAt), ctx.now, ctx.calendar, ctx.limits.officeHours) / 60_000);
+      const assignments = replaceAssignment(ticket, a, { ...a, state: 'replied', repliedAt: at, handlingMinutes });
       const to: TicketState = a.role === 'lead' ? 'replied' : ticket.state;
       // A pending extension request of a unit that has now replied is moot.
       const extensions = ticket.extensions?.map((e) => (e.status === 'pending' && e.department === a.department ? { ...e, status: 'refused' as const, decidedAt: at, decisionReason: '已答复，申请自动撤回' } : e));

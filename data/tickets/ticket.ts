@@ -88,6 +88,10 @@ export interface Routing {
   by?: 'classifier' | 'dispatcher';
   /** Id of the job that put the ticket in its queue (a re-dispatch puts it in another queue under a new id). */
   jobId?: string;
+  /** What the matter is about, for hotspots: the catalogue scope item of the unit that fits it best (e.g. 餐饮油烟扰民). */
+  topic?: string;
+  /** Where, for hotspots: the road, estate or village named in the location, without house numbers. */
+  place?: string;
 }
 
 /** How a time limit is counted; kept with each deadline so waiting time (挂起) can be given back in the same unit. */
@@ -117,6 +121,8 @@ export interface Assignment {
   deadlines: Deadlines;
   acknowledgedAt?: string;
   repliedAt?: string;
+  /** Working minutes (office hours of working days) from assignment to the answer; set when the unit replies. */
+  handlingMinutes?: number;
 }
 
 /** A reply (答复) to the citizen, or a supporting unit's contribution to the lead unit. */

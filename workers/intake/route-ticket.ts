@@ -3,6 +3,7 @@ import { VersionConflictError } from '../../data/store/errors';
 import type { TicketStore } from '../../data/store/types';
 import type { Routing, Ticket } from '../../data/tickets/ticket';
 import type { DepartmentClassifier } from '../classifier/model';
+import { placeKey, topicOf } from '../../data/measures/hotspot-keys';
 import { jobId, type Queues } from '../queues';
 
 export interface RouteDeps {
@@ -39,6 +40,13 @@ export function decideRouting(
   };
 }
 
+/** The place and topic hotspots group the ticket by (the topic from the unit routed to, or the top candidate). */
+export function hotspotKeys(ticket: Ticket, department: string | null, catalogue: Catalogue): { topic?: string; place?: string } {
+  const topic = topicOf(ticket.description, department, catalogue);
+  const place = placeKey(ticket.location);
+  return { ...(topic ? { topic } : {}), ...(place ? { place } : {}) };
+}
+
 /**
  * The intake use case: classify a received ticket, record where it goes, put it in that queue and ask for the
  * citizen to be told. Safe to run any number of times for the same ticket: the state change is conditional on the
@@ -52,7 +60,10 @@ export async function routeTicket(ticketId: string, deps: RouteDeps): Promise<Ti
     // An enterprise appeal's category (融资信贷, 水电气暖报装, …) says much about the unit.
     const prediction = deps.classifier.predict([ticket.enterpriseInfo?.category, ticket.description, ticket.location].filter(Boolean).join('\n'));
     const threshold = deps.threshold ?? deps.classifier.recommendedThreshold;
-    const routing = decideRouting(prediction, deps.catalogue, threshold, deps.classifier.version, at);
+    const routing: Routing = {
+      ...decideRouting(prediction, deps.catalogue, threshold, deps.classifier.version, at),
+      ...hotspotKeys(ticket, prediction.department, deps.catalogue),
+    };
     try {
       const assignments = routing.department
         ? [{ department: routing.department, role: 'lead' as const, state: 'dispatched' as const, assignedAt: routing.routedAt, deadlines: { ...ticket.deadlines, version: ticket.deadlines.version ?? 1 } }]

@@ -6,6 +6,7 @@ import { VersionConflictError } from '../../data/store/errors';
 import { decide, LifecycleError } from '../../data/tickets/lifecycle';
 import type { Actor, Ticket, TicketEvent } from '../../data/tickets/ticket';
 import { redactText } from '../../data/validation/masking';
+import { hotspotKeys } from '../intake/route-ticket';
 import { jobId, type Queues } from '../queues';
 
 export interface RedispatchDeps {
@@ -87,7 +88,7 @@ export async function redispatchTicket(cmd: RedispatchCommand, deps: RedispatchD
       isDepartment: (code) => deps.catalogue.has(code),
     });
     const source: Correction['source'] = ticket.state === 'returned' ? 'return' : previous.department === null ? 'manual-dispatch' : (cmd.source ?? 'redispatch');
-    decision.patch.routing = { ...decision.patch.routing!, jobId: jobId.redispatch(ticket.id, seq) };
+    decision.patch.routing = { ...decision.patch.routing!, jobId: jobId.redispatch(ticket.id, seq), ...hotspotKeys(ticket, cmd.department, deps.catalogue) };
     decision.event = { ...decision.event, action: source === 'manual-dispatch' ? 'dispatched-manually' : 'redispatched', data: { ...decision.event.data, fromQueue: previous.queue, source } };
     const before = ticket;
     try {

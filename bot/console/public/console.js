@@ -10,9 +10,9 @@
   const TYPE_TAGS = { 举报: '举报', 投诉: '投诉', 咨询: '咨询', 求助: '求助', 建议: '建议', 表扬: '表扬' };
   const TABS = {
     agent: [['queue', '待办工单'], ['done', '已办工单'], ['notifications', '通知'], ['ledger', '企业诉求台账'], ['knowledge', '知识库']],
-    dispatcher: [['queue', '派单队列'], ['extensions', '延期审批'], ['all', '全部工单'], ['ledger', '企业诉求台账'], ['knowledge', '知识库']],
-    supervisor: [['overdue', '超期与督办'], ['all', '全部工单'], ['notifications', '督办通知'], ['ledger', '企业诉求台账'], ['knowledge', '知识库']],
-    admin: [['all', '全部工单'], ['overdue', '超期与督办'], ['ledger', '企业诉求台账'], ['accounts', '账号管理'], ['audit', '审计日志'], ['catalogue', '派单目录'], ['limits', '办理时限'], ['knowledge', '知识库'], ['open311', '开放接口'], ['board', '队列看板']],
+    dispatcher: [['queue', '派单队列'], ['extensions', '延期审批'], ['all', '全部工单'], ['measures', '统计分析'], ['hotspots', '热点预警'], ['ledger', '企业诉求台账'], ['reports', '报表'], ['knowledge', '知识库']],
+    supervisor: [['overdue', '超期与督办'], ['measures', '统计分析'], ['hotspots', '热点预警'], ['all', '全部工单'], ['notifications', '督办通知'], ['ledger', '企业诉求台账'], ['reports', '报表'], ['knowledge', '知识库']],
+    admin: [['all', '全部工单'], ['overdue', '超期与督办'], ['measures', '统计分析'], ['hotspots', '热点预警'], ['ledger', '企业诉求台账'], ['reports', '报表'], ['accounts', '账号管理'], ['audit', '审计日志'], ['catalogue', '派单目录'], ['limits', '办理时限'], ['knowledge', '知识库'], ['open311', '开放接口'], ['board', '队列看板']],
     liaison: [['queue', '在办企业诉求'], ['all', '全部企业诉求'], ['ledger', '企业诉求台账']],
   };
 
@@ -147,7 +147,7 @@
     if (key === 'board') { window.open('/console/queues', '_blank', 'noopener'); return; }
     state.tab = key;
     for (const b of $('tabs').children) b.setAttribute('aria-selected', String(b.dataset.tab === key));
-    const adminTab = ['accounts', 'audit', 'catalogue', 'limits', 'notifications', 'knowledge', 'open311', 'ledger'].includes(key);
+    const adminTab = ['accounts', 'audit', 'catalogue', 'limits', 'notifications', 'knowledge', 'open311', 'ledger', 'measures', 'hotspots', 'reports'].includes(key);
     $('list-pane').hidden = adminTab;
     $('admin-pane').hidden = !adminTab;
     $('panes').classList.toggle('wide', adminTab);
@@ -413,6 +413,117 @@
       el('ul', { class: 'kb-list' }, rows.length ? rows : el('li', { class: 'muted' }, '没有找到条目。')));
   }
 
+  // ---- measures, trends, hotspots, reports ----
+
+  const RATE_KEYS = [['responseRate', '响应率'], ['resolutionRate', '解决率'], ['satisfactionRate', '满意率'], ['onTimeRate', '按时办结率'], ['returnRate', '退单率'], ['reopenRate', '重办率']];
+  const pct = (v) => (v === null || v === undefined ? '—' : (v * 100).toFixed(1) + '%');
+  const num = (v) => (v === null || v === undefined ? '—' : String(v));
+  const PALETTE = ['#b4232a', '#1c7ed6', '#2f9e44', '#e8a500', '#862e9c', '#0c8599', '#d6336c', '#5c940d', '#495057', '#f76707'];
+
+  /** A chart (Chart.js, served by the product) with its numbers as a table beneath it. */
+  function chartWithTable(title, config, header, rows) {
+    const canvas = el('canvas', { role: 'img', 'aria-label': title });
+    const box = el('div', { class: 'chart' }, canvas);
+    const table = el('details', {}, el('summary', {}, '查看数据表'), el('table', { class: 'data' }, el('thead', {}, el('tr', {}, header.map((h) => el('th', {}, h)))), el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c) => el('td', {}, c)))))));
+    const card = section(title, box, table);
+    requestAnimationFrame(() => { if (window.Chart) new window.Chart(canvas, { ...config, options: { responsive: true, maintainAspectRatio: false, animation: false, ...(config.options || {}) } }); });
+    return card;
+  }
+
+  async function measuresView(f) {
+    const q = f || { period: 'month' };
+    const params = new URLSearchParams(Object.entries(q).filter(([, v]) => v));
+    const d = await api('GET', '/measures?' + params);
+    const form = el('form', { class: 'row' },
+      el('label', {}, '期间', el('select', { name: 'period' }, [['day', '日'], ['week', '周'], ['month', '月'], ['quarter', '季度'], ['custom', '自定义']].map(([k, n]) => el('option', { value: k }, n)))),
+      el('label', {}, '日期（自定义为开始日）', el('input', { name: 'date', type: 'date', value: q.date || '' })),
+      el('label', {}, '结束日（自定义）', el('input', { name: 'until', type: 'date', value: q.until || '' })),
+      el('label', {}, '范围', el('select', { name: 'enterprise' }, el('option', { value: '' }, '全部工单'), el('option', { value: 'true' }, '仅企业诉求'), el('option', { value: 'false' }, '仅市民诉求'))),
+      el('label', {}, '企业诉求类别', el('select', { name: 'category' }, el('option', { value: '' }, '全部'), CATEGORIES.map((c) => el('option', { value: c }, c)))),
+      el('button', { type: 'submit' }, '查询'));
+    form.elements.period.value = q.period || 'month';
+    form.elements.enterprise.value = q.enterprise || '';
+    form.elements.category.value = q.category || '';
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const next = {};
+      for (const k of ['period', 'date', 'until', 'enterprise', 'category']) next[k] = form.elements[k].value;
+      if (next.category) next.enterprise = 'true';
+      try { $('admin-pane').replaceChildren(await measuresView(next)); } catch (err) { notice(err.message); }
+    });
+    const c = d.centre;
+    const kpis = el('div', { class: 'kpis' }, [['受理量', num(c.received)], ...RATE_KEYS.map(([k, n]) => [n, pct(c[k])]), ['平均办理时长', c.avgHandlingHours === null ? '—' : c.avgHandlingHours + ' 小时'], ['90%办理时长', c.p90HandlingHours === null ? '—' : c.p90HandlingHours + ' 小时'], ['当前超期', num(c.overdueNow)]]
+      .map(([n, v]) => el('div', { class: 'kpi' }, el('div', { class: 'muted' }, n), el('strong', {}, v))));
+    const unitTable = el('table', { class: 'data', id: 'measures-table' },
+      el('thead', {}, el('tr', {}, ['单位', '受理量', ...RATE_KEYS.map(([, n]) => n), '平均时长(h)', '90%时长(h)', '当前超期', '得分', '排名'].map((h) => el('th', {}, h)))),
+      el('tbody', {}, d.units.map((u) => el('tr', { class: u.ranking && u.ranking.list ? 'list-' + u.ranking.list : '' }, el('td', {}, u.name), el('td', {}, u.received), RATE_KEYS.map(([k]) => el('td', {}, pct(u[k]))), el('td', {}, num(u.avgHandlingHours)), el('td', {}, num(u.p90HandlingHours)), el('td', {}, u.overdueNow), el('td', {}, num(u.ranking && u.ranking.score)), el('td', {}, num(u.ranking && u.ranking.rank))))));
+    const arrow = (ch) => (ch === null ? '—' : ch > 0 ? `↑${ch}` : ch < 0 ? `↓${-ch}` : '持平');
+    const listTable = (which, title) => el('div', { class: 'list-' + which }, el('h4', {}, title), el('ol', {}, d.ranking.filter((r) => r.list === which).map((r) => el('li', {}, `${r.name}：${r.score} 分（较上期 ${arrow(r.change)}）`))));
+    const weightsText = Object.entries(d.weights).filter(([, w]) => w).map(([k, w]) => `${(RATE_KEYS.find(([x]) => x === k) || [k, k])[1]}×${w}`).join('，');
+    const ranked = d.ranking.filter((r) => r.score !== null);
+    const trendsData = await api('GET', '/measures/trends?' + new URLSearchParams({ ...(q.date ? { date: q.date } : {}), ...(q.enterprise ? { enterprise: q.enterprise } : {}) }));
+    const types = [...new Set(trendsData.byType.map((r) => r.key))];
+    const count = (rows, day, key) => (rows.find((r) => r.day === day && r.key === key) || { count: 0 }).count;
+    const units = [...new Set(trendsData.byUnit.map((r) => r.key))].map((k) => [k, trendsData.byUnit.find((r) => r.key === k).name]).sort((a, b) => trendsData.byUnit.filter((r) => r.key === b[0]).reduce((s, r) => s + r.count, 0) - trendsData.byUnit.filter((r) => r.key === a[0]).reduce((s, r) => s + r.count, 0)).slice(0, 8);
+    return el('div', { id: 'measures-view' },
+      section(`统计分析 · ${d.period.label}（对比上期：${d.previous.label}）`, form, kpis),
+      section('红黑榜', el('p', { class: 'muted' }, `综合得分 = 各项比率的加权平均（${weightsText}；退单率、重办率按“1−比率”计入），百分制。`), el('div', { class: 'lists' }, listTable('red', '红榜（前列）'), listTable('black', '黑榜（末位）'))),
+      chartWithTable('各单位综合得分', { type: 'bar', data: { labels: ranked.map((r) => r.name), datasets: [{ label: '综合得分', data: ranked.map((r) => r.score), backgroundColor: ranked.map((r) => (r.list === 'red' ? '#b4232a' : r.list === 'black' ? '#343a40' : '#adb5bd')) }] }, options: { indexAxis: 'y', scales: { x: { min: 0, max: 100 } } } },
+        ['排名', '单位', '得分', '上期得分', '变化'], ranked.map((r) => [r.rank, r.name, r.score, num(r.previousScore), arrow(r.change)])),
+      section('各单位指标', unitTable),
+      chartWithTable(`每日受理量（按类型，近 ${trendsData.days.length} 天）`, { type: 'bar', data: { labels: trendsData.days.map((x) => x.slice(5)), datasets: types.map((t, i) => ({ label: t, data: trendsData.days.map((day) => count(trendsData.byType, day, t)), backgroundColor: PALETTE[i % PALETTE.length] })) }, options: { scales: { x: { stacked: true }, y: { stacked: true } } } },
+        ['日期', ...types], trendsData.days.map((day) => [day, ...types.map((t) => count(trendsData.byType, day, t))])),
+      chartWithTable('每日受理量（按承办单位，前 8 个）', { type: 'line', data: { labels: trendsData.days.map((x) => x.slice(5)), datasets: units.map(([k, n], i) => ({ label: n, data: trendsData.days.map((day) => count(trendsData.byUnit, day, k)), borderColor: PALETTE[i % PALETTE.length], fill: false })) } },
+        ['日期', ...units.map(([, n]) => n)], trendsData.days.map((day) => [day, ...units.map(([k]) => count(trendsData.byUnit, day, k))])),
+      ...RATE_KEYS.map(([k, n]) => chartWithTable(`${n}（按周）`, { type: 'line', data: { labels: trendsData.series.map((x) => x.from.slice(5)), datasets: [{ label: n, data: trendsData.series.map((x) => (x[k] === null ? null : Math.round(x[k] * 1000) / 10)), borderColor: '#b4232a', spanGaps: true }] }, options: { scales: { y: { min: 0, max: 100 } } } },
+        ['周', n], trendsData.series.map((x) => [x.period, pct(x[k])]))),
+      section('指标口径', el('dl', { class: 'definitions' }, d.definitions.flatMap((x) => [el('dt', {}, x.name), el('dd', {}, x.definition)]))));
+  }
+
+  async function hotspotsView(date) {
+    const h = await api('GET', '/measures/hotspots' + (date ? '?date=' + date : ''));
+    const form = el('form', { class: 'row' }, el('label', {}, '所在周的任一天', el('input', { name: 'date', type: 'date', value: date || '' })), el('button', { type: 'submit' }, '查询'));
+    form.addEventListener('submit', async (e) => { e.preventDefault(); try { $('admin-pane').replaceChildren(await hotspotsView(form.elements.date.value)); } catch (err) { notice(err.message); } });
+    const table = (rows, what) => el('table', { class: 'data' }, el('thead', {}, el('tr', {}, el('th', {}, what), el('th', {}, '本周'), el('th', {}, '前几周周均'), el('th', {}, '增加'))),
+      el('tbody', {}, rows.map((r) => el('tr', {}, el('td', {}, r.key), el('td', {}, r.count), el('td', {}, r.before), el('td', {}, r.rise > 0 ? '+' + r.rise : r.rise)))));
+    return el('div', { id: 'hotspots-view' },
+      section(`热点预警 · ${h.week.label}`, form, el('p', { class: 'muted' }, '同一地点、同一问题本周反映 3 件及以上的列为重复诉求，请关注是否需要并单或提级督办。')),
+      section('重复诉求（同一地点·同一问题）', h.groups.length ? el('table', { class: 'data' }, el('thead', {}, el('tr', {}, ['地点', '问题', '件数', '工单'].map((x) => el('th', {}, x)))),
+        el('tbody', {}, h.groups.map((g) => el('tr', {}, el('td', {}, g.place), el('td', {}, g.topic), el('td', {}, g.count), el('td', {}, g.ticketIds.slice(0, 10).map((id) => el('button', { type: 'button', class: 'link', onclick: () => { selectTab(TABS[state.session.account.role].find(([k]) => k === 'all') ? 'all' : TABS[state.session.account.role][0][0]); openTicket(id); } }, id))))))) : el('p', { class: 'muted' }, '本周暂无重复诉求。')),
+      chartWithTable('本周问题热点（件数）', { type: 'bar', data: { labels: h.topics.top.map((t) => t.key), datasets: [{ label: '本周', data: h.topics.top.map((t) => t.count), backgroundColor: '#b4232a' }, { label: '前几周周均', data: h.topics.top.map((t) => t.before), backgroundColor: '#adb5bd' }] }, options: { indexAxis: 'y' } },
+        ['问题', '本周', '前几周周均'], h.topics.top.map((t) => [t.key, t.count, t.before])),
+      section('上升最快的问题', table(h.topics.rising, '问题')),
+      section('本周地点热点', table(h.places.top, '地点')),
+      section('上升最快的地点', table(h.places.rising, '地点')));
+  }
+
+  async function reportsView() {
+    const { items } = await api('GET', '/reports');
+    const month = new Date(Date.now() + 8 * 3600_000 - 20 * 86400_000).toISOString().slice(0, 7);
+    const error = el('p', { class: 'error', role: 'alert' });
+    const form = el('form', { class: 'row' }, el('label', {}, '月份', el('input', { name: 'month', type: 'month', value: month, required: true })), el('button', { type: 'submit' }, '生成月报'), error);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      try { await api('POST', '/reports', { month: form.elements.month.value }); notice('月报正在生成，稍后刷新本页即可下载。'); } catch (err) { error.textContent = err.message; }
+    });
+    const ledger = el('form', { class: 'row' },
+      el('label', {}, '受理自', el('input', { name: 'from', type: 'date' })), el('label', {}, '至', el('input', { name: 'to', type: 'date' })),
+      el('label', {}, '状态', el('select', { name: 'state' }, el('option', { value: '' }, '全部'), el('option', { value: 'open' }, '在办'), el('option', { value: 'closed' }, '已办结'))),
+      el('label', {}, '承办单位', unitSelect('department', { optional: true })),
+      el('button', { type: 'submit', value: 'xlsx' }, '导出 Excel'), el('button', { type: 'submit', value: 'csv', class: 'secondary' }, '导出 CSV'));
+    ledger.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const format = (e.submitter && e.submitter.value) || 'xlsx';
+      const p = new URLSearchParams();
+      for (const k of ['from', 'to', 'state', 'department']) if (ledger.elements[k].value) p.set(k, ledger.elements[k].value);
+      window.location.href = `${API}/issue-ledger.${format}${p.toString() ? '?' + p : ''}`;
+    });
+    return el('div', {},
+      section('月报（每月1日自动生成上月月报，也可随时生成）', form, items.length ? el('table', { class: 'data' }, el('thead', {}, el('tr', {}, ['月份', '格式', '大小', '生成时间', ''].map((h) => el('th', {}, h)))),
+        el('tbody', {}, items.map((r) => el('tr', {}, el('td', {}, r.month), el('td', {}, r.format.toUpperCase()), el('td', {}, `${Math.ceil(r.bytes / 1024)} KB`), el('td', {}, fmtTime(r.generatedAt)), el('td', {}, el('a', { href: `${API}/reports/${r.name}`, download: '' }, '下载')))))) : el('p', { class: 'muted' }, '暂无月报。')),
+      section('问题台账（符合条件的全部工单及办理经过）', ledger));
+  }
+
   // ---- enterprise ledger ----
 
   const CATEGORIES = ['审批服务', '涉企收费', '融资信贷', '政策兑现', '执法检查', '水电气暖报装', '拖欠账款', '招商承诺兑现', '权益保护', '干部作风'];
@@ -496,6 +607,9 @@
       if (key === 'knowledge') return void pane.replaceChildren(await knowledgeView());
       if (key === 'open311') return void pane.replaceChildren(await open311View());
       if (key === 'ledger') return void pane.replaceChildren(await ledgerView());
+      if (key === 'measures') return void pane.replaceChildren(await measuresView());
+      if (key === 'hotspots') return void pane.replaceChildren(await hotspotsView());
+      if (key === 'reports') return void pane.replaceChildren(await reportsView());
       if (key === 'notifications') {
         const { items } = await api('GET', '/notifications');
         return void pane.replaceChildren(section('站内通知', items.length ? el('ul', {}, items.map((n) => el('li', {}, `${fmtTime(n.at)} ${n.text}`))) : el('p', { class: 'muted' }, '暂无通知。')));
