@@ -132,6 +132,10 @@ describe('measures, hotspots and reports in the console', () => {
     expect((await um.get('/measures')).status).toBe(403);
     expect((await sup.get('/measures?period=year')).status).toBe(400);
     expect((await sup.get('/measures?period=custom&date=2026-11-10&until=2026-11-01')).status).toBe(400);
+    const ent = await sup.get('/measures/enterprise?period=day');
+    expect(ent.status).toBe(200);
+    expect(ent.body.categories.map((c: { category: string }) => c.category)).toHaveLength(10);
+    expect(ent.body.total.received).toBe(0);
     const trends = await sup.get('/measures/trends?days=7&periods=4');
     expect(trends.status).toBe(200);
     expect(trends.body.days).toHaveLength(7);

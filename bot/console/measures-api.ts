@@ -1,7 +1,8 @@
 import type { NextFunction, Request, Response, Router } from 'express';
 import type IORedis from 'ioredis';
 import type { Catalogue } from '../../data/catalogue';
-import { DEFAULT_WEIGHTS, WEIGHTS_SETTING, type ScoreWeights } from '../../data/measures/measures';
+import { ALL_UNITS, DEFAULT_WEIGHTS, emptyCounts, measuresOf, WEIGHTS_SETTING, type ScoreWeights } from '../../data/measures/measures';
+import { ENTERPRISE_CATEGORIES } from '../../data/knowledge/entry';
 import { periodOf, today } from '../../data/measures/periods';
 import { SettingConflictError, type TicketStore } from '../../data/store/types';
 import { dashboard, hotspots, trends } from '../../workers/measures/dashboard';
@@ -44,6 +45,22 @@ export function measuresRoutes(router: Router, deps: MeasuresApiDeps): void {
       if (q.period === 'custom' && period.toMs - period.fromMs > 366 * 86_400_000) throw new ApiError(400, 'invalid-input', '自定义期间最长一年。');
       const w = await weights();
       res.json({ ...(await dashboard(deps.store, deps.catalogue, { period, now: now(), enterprise: q.enterprise, category: q.category, weights: w.weights })), weightsVersion: w.version });
+    }),
+  );
+
+  router.get(
+    '/measures/enterprise',
+    centre,
+    route(async (req, res) => {
+      const q = parse(MeasuresQuery, req.query);
+      const period = periodOf(q.period, q.date ?? today(now()), q.until);
+      const rows = await deps.store.measureCounts({ fromMs: period.fromMs, toMs: period.toMs, nowMs: now().getTime(), enterprise: true, groupBy: 'category' });
+      const all = rows.find((r) => r.department === ALL_UNITS)!;
+      res.json({
+        period,
+        total: measuresOf(all),
+        categories: ENTERPRISE_CATEGORIES.map((category) => ({ category, ...measuresOf(rows.find((r) => r.department === category) ?? { ...emptyCounts(category) }) })),
+      });
     }),
   );
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ActionBodies, AccountOut, ApiErrorBody, AuditQuery, ChangePasswordBody, CreateAccountBody, KnowledgeEntryBody, KnowledgeListQuery, KnowledgeProposalBody, KnowledgeUpdateBody, LedgerQuery, LoginBody, Open311ClientBody, SessionOut, TicketDetailOut, TicketListQuery, TicketSummaryOut, UpdateAccountBody } from './schemas';
+import { ActionBodies, AccountOut, ApiErrorBody, AuditQuery, ChangePasswordBody, CreateAccountBody, KnowledgeEntryBody, KnowledgeListQuery, KnowledgeProposalBody, KnowledgeUpdateBody, LedgerQuery, LoginBody, Open311ClientBody, MeasuresQuery, TrendsQuery, HotspotQuery, WeightsBody, ReportBody, IssueLedgerQuery, SessionOut, TicketDetailOut, TicketListQuery, TicketSummaryOut, UpdateAccountBody } from './schemas';
 
 /** Served at this path; the console and other programs read the API from it. */
 export const OPENAPI_PATH = '/api/console/openapi.json';
@@ -79,6 +79,21 @@ export function openApiDocument(): Record<string, unknown> {
     '/api/console/enterprise/ledger': { get: { summary: '企业诉求台账 — enterprise appeals the caller may see (centre: all; a unit: its own; a liaison: its enterprises), with counts by enterprise, category, unit and state', parameters: queryParams(LedgerQuery), responses: { '200': { description: 'Rows (at most 1,000) and groups' }, ...errorResponses } } },
     '/api/console/enterprise/ledger.csv': { get: { summary: 'The same ledger as CSV (UTF-8 with BOM)', parameters: queryParams(LedgerQuery), responses: { '200': { description: 'text/csv' }, ...errorResponses } } },
     '/api/console/enterprise/ledger.xlsx': { get: { summary: 'The same ledger as an XLSX workbook (ledger sheet and sheets by enterprise, category, unit, state)', parameters: queryParams(LedgerQuery), responses: { '200': { description: 'XLSX' }, ...errorResponses } } },
+    '/api/console/measures': { get: { summary: '统计分析 — the period\'s measures of the centre and every unit, the red/black list with the change since the previous period, the definitions (centre roles)', parameters: queryParams(MeasuresQuery), responses: { '200': { description: 'Dashboard' }, ...errorResponses } } },
+    '/api/console/measures/enterprise': { get: { summary: 'Enterprise appeals\' measures by appeal category', parameters: queryParams(MeasuresQuery), responses: { '200': { description: 'Measures per category' }, ...errorResponses } } },
+    '/api/console/measures/trends': { get: { summary: 'Daily volume by type and by unit; the centre\'s rates per week or month', parameters: queryParams(TrendsQuery), responses: { '200': { description: 'Trends' }, ...errorResponses } } },
+    '/api/console/measures/hotspots': { get: { summary: '热点预警 — the week\'s top and rising topics and places, and repeated matters (same place and topic)', parameters: queryParams(HotspotQuery), responses: { '200': { description: 'Hotspots' }, ...errorResponses } } },
+    '/api/console/measures/weights': {
+      get: { summary: 'The red/black list\'s weights', responses: { '200': { description: 'Weights and version' } } },
+      put: { summary: 'Change the weights (administrators; versioned)', requestBody: { required: true, content: { 'application/json': { schema: schema(WeightsBody) } } }, responses: { '200': { description: 'Saved' }, '409': { description: 'Changed by someone else' }, ...errorResponses } },
+    },
+    '/api/console/reports': {
+      get: { summary: '月报 kept for download', responses: { '200': { description: 'Reports' } } },
+      post: { summary: 'Generate a month\'s report now (runs in the workers)', requestBody: { required: true, content: { 'application/json': { schema: schema(ReportBody) } } }, responses: { '202': { description: 'Queued' }, ...errorResponses } },
+    },
+    '/api/console/reports/{name}': { get: { summary: 'Download a kept report (YYYY-MM.xlsx or YYYY-MM.csv)', parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{4}-\\d{2}\\.(xlsx|csv)$' } }], responses: { '200': { description: 'The file' }, '404': { description: 'No such report' } } } },
+    '/api/console/issue-ledger.xlsx': { get: { summary: '问题台账 — every ticket matching the filter with its history summary, XLSX', parameters: queryParams(IssueLedgerQuery), responses: { '200': { description: 'XLSX' }, ...errorResponses } } },
+    '/api/console/issue-ledger.csv': { get: { summary: '问题台账 as CSV (UTF-8 with BOM)', parameters: queryParams(IssueLedgerQuery), responses: { '200': { description: 'CSV' }, ...errorResponses } } },
     '/api/console/audit': { get: { summary: '审计日志 (administrators), newest first', parameters: queryParams(AuditQuery), responses: { '200': { description: 'Audit entries' }, ...errorResponses } } },
   };
   for (const [name, body] of Object.entries(ActionBodies)) {

@@ -471,6 +471,7 @@
       chartWithTable('各单位综合得分', { type: 'bar', data: { labels: ranked.map((r) => r.name), datasets: [{ label: '综合得分', data: ranked.map((r) => r.score), backgroundColor: ranked.map((r) => (r.list === 'red' ? '#b4232a' : r.list === 'black' ? '#343a40' : '#adb5bd')) }] }, options: { indexAxis: 'y', scales: { x: { min: 0, max: 100 } } } },
         ['排名', '单位', '得分', '上期得分', '变化'], ranked.map((r) => [r.rank, r.name, r.score, num(r.previousScore), arrow(r.change)])),
       section('各单位指标', unitTable),
+      ...(await enterpriseByCategory(params)),
       chartWithTable(`每日受理量（按类型，近 ${trendsData.days.length} 天）`, { type: 'bar', data: { labels: trendsData.days.map((x) => x.slice(5)), datasets: types.map((t, i) => ({ label: t, data: trendsData.days.map((day) => count(trendsData.byType, day, t)), backgroundColor: PALETTE[i % PALETTE.length] })) }, options: { scales: { x: { stacked: true }, y: { stacked: true } } } },
         ['日期', ...types], trendsData.days.map((day) => [day, ...types.map((t) => count(trendsData.byType, day, t))])),
       chartWithTable('每日受理量（按承办单位，前 8 个）', { type: 'line', data: { labels: trendsData.days.map((x) => x.slice(5)), datasets: units.map(([k, n], i) => ({ label: n, data: trendsData.days.map((day) => count(trendsData.byUnit, day, k)), borderColor: PALETTE[i % PALETTE.length], fill: false })) } },
@@ -478,6 +479,17 @@
       ...RATE_KEYS.map(([k, n]) => chartWithTable(`${n}（按周）`, { type: 'line', data: { labels: trendsData.series.map((x) => x.from.slice(5)), datasets: [{ label: n, data: trendsData.series.map((x) => (x[k] === null ? null : Math.round(x[k] * 1000) / 10)), borderColor: '#b4232a', spanGaps: true }] }, options: { scales: { y: { min: 0, max: 100 } } } },
         ['周', n], trendsData.series.map((x) => [x.period, pct(x[k])]))),
       section('指标口径', el('dl', { class: 'definitions' }, d.definitions.flatMap((x) => [el('dt', {}, x.name), el('dd', {}, x.definition)]))));
+  }
+
+  /** Enterprise appeals of the period by category (企业诉求), as a chart and a table. */
+  async function enterpriseByCategory(params) {
+    const p = new URLSearchParams(params);
+    p.delete('enterprise');
+    p.delete('category');
+    const e = await api('GET', '/measures/enterprise?' + p);
+    const rows = e.categories.filter((c) => c.received > 0);
+    return [chartWithTable(`企业诉求（按类别，共 ${e.total.received} 件）`, { type: 'bar', data: { labels: e.categories.map((c) => c.category), datasets: [{ label: '受理量', data: e.categories.map((c) => c.received), backgroundColor: '#1c7ed6' }] } },
+      ['类别', '受理量', ...RATE_KEYS.map(([, n]) => n), '平均时长(h)', '当前超期'], (rows.length ? rows : e.categories).map((c) => [c.category, c.received, ...RATE_KEYS.map(([k]) => pct(c[k])), num(c.avgHandlingHours), c.overdueNow]))];
   }
 
   async function hotspotsView(date) {
