@@ -29,6 +29,11 @@ const schema = z.object({
   MONGODB_URI: optionalString,
   /** MongoDB database name (the URI's own database wins when it names one). */
   MONGODB_DB: z.string().default('hotline'),
+  /**
+   * The embedded store's durability: FULL fsyncs every commit; NORMAL survives a crash but may lose the last commits on
+   * a power cut. Unset: FULL, except in a separate worker process (npm run start:workers), whose writes are re-derivable.
+   */
+  SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).optional(),
   /** Where the embedded store, a started Redis and generated secrets live. */
   DATA_DIR: optionalString,
   /** Prefix of every BullMQ key, so several deployments (or tests) can share one Redis. */
@@ -81,6 +86,8 @@ export interface Config {
   mongodbUri?: string;
   mongodbDb: string;
   dataDir: string;
+  /** Unset: the process decides (FULL, NORMAL for a separate worker process). */
+  sqliteSynchronous?: 'FULL' | 'NORMAL';
   queuePrefix: string;
   bot: { appId?: string; appPassword?: string; appType: string; tenantId?: string };
   directLineSecret?: string;
@@ -129,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mongodbUri: e.MONGODB_URI,
     mongodbDb: e.MONGODB_DB,
     dataDir: path.resolve(root, e.DATA_DIR ?? 'var'),
+    sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
     queuePrefix: e.QUEUE_PREFIX,
     bot: { appId: e.MicrosoftAppId, appPassword: e.MicrosoftAppPassword, appType: e.MicrosoftAppType, tenantId: e.MicrosoftAppTenantId },
     directLineSecret: e.DIRECTLINE_SECRET,

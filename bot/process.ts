@@ -7,11 +7,13 @@ import { openServices, type Services } from './services';
  * Runs a process of the product: opens the services, starts its parts, and closes them in order on SIGINT/SIGTERM.
  * Configuration and Redis problems end the process with their message, not a stack trace.
  */
-export async function runProcess(name: string, start: (s: Services) => Promise<{ close(): Promise<void> }[]>): Promise<void> {
+export async function runProcess(name: string, start: (s: Services) => Promise<{ close(): Promise<void> }[]>, options: { defaults?: Partial<Config> } = {}): Promise<void> {
   let config: Config;
   let log: Logger;
   try {
-    config = loadConfig();
+    const loaded = loadConfig();
+    // Settings the process kind decides unless the environment says otherwise (e.g. a worker process's durability).
+    config = { ...loaded, ...Object.fromEntries(Object.entries(options.defaults ?? {}).filter(([k]) => loaded[k as keyof Config] === undefined)) };
     log = createLogger(config.logLevel, name);
   } catch (err) {
     console.error(err instanceof ConfigError ? err.message : err);

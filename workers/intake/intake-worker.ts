@@ -14,7 +14,7 @@ export function startIntakeWorker(deps: RouteDeps & { connection: ConnectionOpti
       deps.log.info({ ticketId: ticket.id, queue: ticket.routing?.queue, confidence: ticket.routing?.confidence }, 'ticket routed');
     },
     // Routing takes milliseconds: a short lock lets a job whose worker died be taken up again within seconds.
-    { connection: deps.connection, prefix: deps.prefix, concurrency: deps.concurrency ?? 8, lockDuration: 10_000, stalledInterval: 5_000 },
+    { connection: deps.connection, prefix: deps.prefix, concurrency: deps.concurrency ?? 32, lockDuration: 10_000, stalledInterval: 5_000 },
   );
   worker.on('failed', (job, err) => deps.log.error({ jobId: job?.id, err }, 'intake job failed'));
   worker.on('error', (err) => deps.log.error({ err }, 'intake worker error'));
