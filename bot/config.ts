@@ -34,6 +34,8 @@ const schema = z.object({
    * a power cut. Unset: FULL, except in a separate worker process (npm run start:workers), whose writes are re-derivable.
    */
   SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).optional(),
+  /** How long a write to the embedded store waits for another process's lock before it fails. */
+  SQLITE_BUSY_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(10_000),
   /** Where the embedded store, a started Redis and generated secrets live. */
   DATA_DIR: optionalString,
   /** Prefix of every BullMQ key, so several deployments (or tests) can share one Redis. */
@@ -56,6 +58,11 @@ const schema = z.object({
     .pipe(z.number().min(0).max(1).optional()),
   /** When the classifier retrains on the corpus and the dispatchers' corrections (cron, Asia/Shanghai); "off" disables. */
   CLASSIFIER_RETRAIN_CRON: z.string().default('30 2 * * *'),
+  /** How often the workers put back in the intake queue tickets left 'received' (their enqueue failed, Redis lost them), and how old such a ticket must be. */
+  RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  RECONCILE_AFTER_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** How often every open ticket's timers are compared with Redis (also at start and whenever Redis comes back). */
+  TIMER_RECONCILE_SECONDS: z.coerce.number().int().min(10).max(86_400).default(600),
   /** When the monthly report (月报) of the previous month is written (cron, Asia/Shanghai); "off" disables. */
   REPORT_CRON: z.string().default('0 1 1 * *'),
   /** This deployment's time limits (办理时限), instead of data/time-limits.json. */
@@ -88,6 +95,7 @@ export interface Config {
   dataDir: string;
   /** Unset: the process decides (FULL, NORMAL for a separate worker process). */
   sqliteSynchronous?: 'FULL' | 'NORMAL';
+  sqliteBusyTimeoutMs: number;
   queuePrefix: string;
   bot: { appId?: string; appPassword?: string; appType: string; tenantId?: string };
   directLineSecret?: string;
@@ -97,6 +105,7 @@ export interface Config {
   classifierRetrainCron: string | null;
   /** Null when the automatic monthly report is off. */
   reportCron: string | null;
+  reconcile: { intervalMs: number; afterMs: number; timersMs: number };
   logLevel: string;
   root: string;
   console: {
@@ -137,12 +146,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mongodbDb: e.MONGODB_DB,
     dataDir: path.resolve(root, e.DATA_DIR ?? 'var'),
     sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
+    sqliteBusyTimeoutMs: e.SQLITE_BUSY_TIMEOUT_MS,
     queuePrefix: e.QUEUE_PREFIX,
     bot: { appId: e.MicrosoftAppId, appPassword: e.MicrosoftAppPassword, appType: e.MicrosoftAppType, tenantId: e.MicrosoftAppTenantId },
     directLineSecret: e.DIRECTLINE_SECRET,
     classifierThreshold: e.CLASSIFIER_THRESHOLD,
     classifierRetrainCron: e.CLASSIFIER_RETRAIN_CRON.trim() === '' || e.CLASSIFIER_RETRAIN_CRON.trim() === 'off' ? null : e.CLASSIFIER_RETRAIN_CRON.trim(),
     reportCron: e.REPORT_CRON.trim() === '' || e.REPORT_CRON.trim() === 'off' ? null : e.REPORT_CRON.trim(),
+    reconcile: { intervalMs: e.RECONCILE_INTERVAL_SECONDS * 1000, afterMs: e.RECONCILE_AFTER_SECONDS * 1000, timersMs: e.TIMER_RECONCILE_SECONDS * 1000 },
     logLevel: e.LOG_LEVEL,
     root,
     console: {

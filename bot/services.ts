@@ -22,8 +22,13 @@ export interface Services {
   config: Config;
   log: Logger;
   redisEndpoint: RedisEndpoint;
-  /** Redis connection for BullMQ and the Direct Line transcripts. */
+  /** Redis connection for BullMQ workers and subscriptions: commands wait while Redis is away and run when it is back. */
   redis: IORedis;
+  /**
+   * Redis connection for what a person is waiting on (queueing a ticket, chat transcripts, sessions, throttles):
+   * commands fail at once while Redis is away, so the bot can say "please try again" instead of hanging.
+   */
+  redisFast: IORedis;
   store: TicketStore;
   catalogue: Catalogue;
   limits: TimeLimits;
@@ -58,6 +63,12 @@ export async function openServices(config: Config, log: Logger): Promise<Service
   const redisEndpoint = await ensureRedis({ url: config.redisUrl, dataDir: config.dataDir, log: (m) => log.info(m) });
   const redis = new IORedis(redisEndpoint.url, { maxRetriesPerRequest: null });
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  const redisFast = new IORedis(redisEndpoint.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  redisFast.on('error', () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    redisFast.once('ready', () => resolve());
+    setTimeout(() => reject(new Error('redis did not answer')), 10_000).unref();
+  });
   const store = await openStore(config);
   const catalogue = Catalogue.load();
   const limits = loadTimeLimits(config.timeLimitsFile);
@@ -69,13 +80,15 @@ export async function openServices(config: Config, log: Logger): Promise<Service
     modelPaths(config.dataDir).model,
     loadOrTrainClassifier(catalogue, config.dataDir, { log: (m) => log.info(m), corrections: await store.listCorrections() }),
   );
-  const queues = new Queues(redis, config.queuePrefix);
+  // Producers fail fast when Redis is away (BullMQ's advice for queues): a confirmation is not left hanging.
+  const queues = new Queues(redisFast, config.queuePrefix);
   const unfollow = classifier.follow(redis.duplicate(), config.queuePrefix, log);
   return {
     config,
     log,
     redisEndpoint,
     redis,
+    redisFast,
     store,
     catalogue,
     limits,
@@ -90,6 +103,7 @@ export async function openServices(config: Config, log: Logger): Promise<Service
       await queues.close();
       await store.close();
       redis.disconnect();
+      redisFast.disconnect();
       await redisEndpoint.stop();
     },
   };

@@ -7,6 +7,7 @@ import type { Worker } from 'bullmq';
 import { MainDialog } from '../dialogs/main-dialog';
 import { createAdapters } from './adapters';
 import { createWebApp } from './app';
+import { ActivityDedupe } from './activity-dedupe';
 import { connectorPath } from './directline/connector-routes';
 import { Transcripts } from './directline/transcripts';
 import { HotlineBot } from './hotline-bot';
@@ -51,20 +52,33 @@ export async function startWebServer(s: Services, options: { port?: number; host
   const intake = createIntakePort({ store: s.store, queues: s.queues, limits: s.limits, calendar: s.calendar, classifier: s.classifier, secret: s.secret });
   const ratingFollowUp = (ticketId: string, reply: number) => scheduleRatingFollowUp(s.queues.get(QUEUE.rating), ticketId, reply, { calendar: s.calendar });
   const timers = new TicketTimers({ store: s.store, queues: s.queues, calendar: s.calendar, limits: s.limits, catalogue: s.catalogue });
-  const ratings = createRatingPort({ store: s.store, queues: s.queues, catalogue: s.catalogue, limits: s.limits, calendar: s.calendar, timers, feed: new RedisTicketFeed(s.redis, s.config.queuePrefix), redis: s.redis, prefix: s.config.queuePrefix });
-  const status = createStatusPort({ store: s.store, catalogue: s.catalogue, redis: s.redis, prefix: s.config.queuePrefix });
+  const ratings = createRatingPort({ store: s.store, queues: s.queues, catalogue: s.catalogue, limits: s.limits, calendar: s.calendar, timers, feed: new RedisTicketFeed(s.redisFast, s.config.queuePrefix), redis: s.redisFast, prefix: s.config.queuePrefix });
+  const status = createStatusPort({ store: s.store, catalogue: s.catalogue, redis: s.redisFast, prefix: s.config.queuePrefix });
   const knowledge = createKnowledgePort({ store: s.store, queues: s.queues, limits: s.limits, calendar: s.calendar, knowledge: s.knowledge, catalogue: s.catalogue, secret: s.secret });
   const bot = new HotlineBot(conversationState, new MainDialog(intake, ratings, status, knowledge), s.log, (context) =>
-    deliverPending(context, { store: s.store, catalogue: s.catalogue, redis: s.redis, prefix: s.config.queuePrefix, ratingFollowUp }),
+    deliverPending(context, { store: s.store, catalogue: s.catalogue, redis: s.redisFast, prefix: s.config.queuePrefix, ratingFollowUp }),
   );
   const adapters = createAdapters(s.config.bot, s.log);
-  const transcripts = new Transcripts(s.redis, s.config.queuePrefix);
+  const transcripts = new Transcripts(s.redisFast, s.config.queuePrefix);
+  const dedupe = new ActivityDedupe(s.redisFast, s.config.queuePrefix);
   const open311Clients = new Open311Clients(s.store);
   let serviceUrl = '';
   let consoleMounted: MountedConsole | undefined;
   const app = createWebApp({
     adapters,
-    runTurn: (context) => bot.run(context),
+    // After the adapter authenticated the activity: a channel's retry of one already handled runs no second turn.
+    runTurn: async (context) => {
+      const a = context.activity;
+      const once = a.type === 'message' && a.id && a.conversation?.id ? ([a.channelId, a.conversation.id, a.id] as const) : null;
+      if (once && !(await dedupe.claim(...once))) return;
+      try {
+        await bot.run(context);
+      } catch (err) {
+        if (once) await dedupe.release(...once);
+        throw err;
+      }
+      if (once) await dedupe.done(...once);
+    },
     transcripts,
     secret: s.secret,
     serviceUrl: () => serviceUrl,

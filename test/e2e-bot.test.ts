@@ -76,6 +76,23 @@ describe('end to end over the Bot Framework protocol', () => {
     await waitFor(async () => (await s.store.getTicket(id))!.history.some((e) => e.action === 'citizen-notified'), 5000, 'notification recorded');
   });
 
+  it('runs an activity the channel delivers twice (a retry, even at the same moment) once: one ticket, one receipt', async () => {
+    const conv = 'dup-' + crypto.randomUUID();
+    for (const t of ['小区门口的路灯坏了一个多星期', '建设路12号', '13812345678', '是']) await say(conv, t);
+    const activity = { type: 'message', id: 'confirm-' + crypto.randomUUID(), channelId: 'emulator', serviceUrl: channel.url, conversation: { id: conv }, from: { id: 'citizen-1' }, recipient: { id: 'hotline-bot' }, locale: 'zh-CN', text: '确认提交' };
+    const seen = channel.texts(conv).length;
+    const post = () => fetch(`${web.url}/api/messages`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(activity) });
+    const statuses = (await Promise.all([post(), post()])).map((r) => r.status);
+    expect(statuses.every((x) => x === 200 || x === 201)).toBe(true);
+    expect((await post()).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    const replies = channel.texts(conv).slice(seen);
+    expect(replies.filter((t) => /工单号：\d{10}/.test(t))).toHaveLength(1);
+    expect(replies.filter((t) => t === T.turnError)).toEqual([]);
+    const tickets = (await s.store.listTickets({ limit: 100_000 })).filter((t) => (t.channel.reference as { conversation?: { id: string } }).conversation?.id === conv);
+    expect(tickets).toHaveLength(1);
+  });
+
   it('answers bad input politely and never fails the turn', async () => {
     const conv = 'bad-' + crypto.randomUUID();
     const cases: [unknown, RegExp][] = [

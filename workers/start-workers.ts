@@ -17,12 +17,6 @@ export interface RunningWorkers {
   close(): Promise<void>;
 }
 
-/** How often tickets stuck in 'received' (their enqueue failed, or Redis lost the job) are put back in the intake queue. */
-const RECONCILE_EVERY_MS = 60_000;
-
-/** How often every open ticket's timers are compared with Redis (also once at start). */
-const RECONCILE_TIMERS_EVERY_MS = 10 * 60_000;
-
 /** Starts the intake worker and its reconciler, the tickets' timers and their reconciler, and the classifier's retraining worker and schedule. */
 export async function startWorkers(s: Services): Promise<RunningWorkers> {
   const timers = new TicketTimers({ store: s.store, queues: s.queues, calendar: s.calendar, limits: s.limits, catalogue: s.catalogue });
@@ -47,7 +41,7 @@ export async function startWorkers(s: Services): Promise<RunningWorkers> {
     log: s.log,
   });
   const reconcile = () =>
-    reconcileIntake(s.store, s.queues)
+    reconcileIntake(s.store, s.queues, s.config.reconcile.afterMs)
       .then((n) => n && s.log.info({ requeued: n }, 'intake reconciliation put tickets back in the queue'))
       .catch((err) => s.log.warn({ err }, 'intake reconciliation failed'));
   const retrain = await startRetrainWorker({
@@ -84,10 +78,22 @@ export async function startWorkers(s: Services): Promise<RunningWorkers> {
   });
   void reconcile();
   void reconcileTimers();
-  const timer = setInterval(reconcile, RECONCILE_EVERY_MS);
+  const timer = setInterval(reconcile, s.config.reconcile.intervalMs);
   timer.unref();
-  const timerCheck = setInterval(reconcileTimers, RECONCILE_TIMERS_EVERY_MS);
+  const timerCheck = setInterval(reconcileTimers, s.config.reconcile.timersMs);
   timerCheck.unref();
+  // Redis came back after being away (restarted, failed over, emptied): what it may have lost is put back now.
+  let lost = false;
+  const onClose = () => void (lost = true);
+  const onReady = () => {
+    if (!lost) return;
+    lost = false;
+    s.log.warn('redis is back: reconciling intake and timers');
+    void reconcile();
+    void reconcileTimers();
+  };
+  s.redis.on('close', onClose);
+  s.redis.on('ready', onReady);
   return {
     intake,
     timers,
@@ -96,6 +102,8 @@ export async function startWorkers(s: Services): Promise<RunningWorkers> {
     async close() {
       clearInterval(timer);
       clearInterval(timerCheck);
+      s.redis.off('close', onClose);
+      s.redis.off('ready', onReady);
       await ratingWorker.close();
       await reports.close();
       await timerWorker.close();

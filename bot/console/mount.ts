@@ -43,7 +43,7 @@ export function mountConsole(app: Express, s: Services, open311Clients: Open311C
   if (c.trustProxy) app.set('trust proxy', /^\d+$/.test(c.trustProxy) ? Number(c.trustProxy) : c.trustProxy);
   const auth = createAuth({
     store: s.store,
-    redis: s.redis,
+    redis: s.redisFast,
     prefix: s.config.queuePrefix,
     // The session key is derived from the deployment's secret, so no second secret has to be managed.
     secret: crypto.createHmac('sha256', s.secret).update('console-session').digest('base64url'),
@@ -56,7 +56,7 @@ export function mountConsole(app: Express, s: Services, open311Clients: Open311C
   app.get(OPENAPI_PATH, (_req, res) => void res.json(openApiDocument()));
   app.use(
     '/api/console',
-    consoleApi({ store: s.store, queues: s.queues, catalogue: s.catalogue, limits: s.limits, calendar: s.calendar, timers, feed: new RedisTicketFeed(s.redis, s.config.queuePrefix), live, auth, log: s.log, redis: s.redis, prefix: s.config.queuePrefix, knowledge: s.knowledge, open311Clients, dataDir: s.config.dataDir }),
+    consoleApi({ store: s.store, queues: s.queues, catalogue: s.catalogue, limits: s.limits, calendar: s.calendar, timers, feed: new RedisTicketFeed(s.redisFast, s.config.queuePrefix), live, auth, log: s.log, redis: s.redisFast, prefix: s.config.queuePrefix, knowledge: s.knowledge, open311Clients, dataDir: s.config.dataDir }),
   );
 
   const board = new ExpressAdapter();

@@ -57,14 +57,17 @@ export async function openTestServices(label: string, overrides: Partial<Config>
   const prefix = testPrefix(label);
   const config: Config = { ...loadConfig({ LOG_LEVEL: 'silent' }), dataDir, queuePrefix: prefix, redisUrl: TEST_REDIS_URL, ...overrides };
   const redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+  const redisFast = new IORedis(TEST_REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  await new Promise<void>((resolve) => redisFast.once('ready', () => resolve()));
   const store = new SqliteStore({ file: path.join(dataDir, 'hotline.sqlite') });
   const catalogue = Catalogue.load();
-  const queues = new Queues(redis, prefix);
+  const queues = new Queues(redisFast, prefix);
   return {
     config,
     log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     redisEndpoint: { url: TEST_REDIS_URL, stop: async () => undefined },
     redis,
+    redisFast,
     store,
     catalogue,
     limits: loadTimeLimits(),
@@ -77,6 +80,7 @@ export async function openTestServices(label: string, overrides: Partial<Config>
       await queues.close();
       await deletePrefix(redis, prefix);
       redis.disconnect();
+      redisFast.disconnect();
       await store.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },

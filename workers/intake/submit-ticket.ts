@@ -41,6 +41,8 @@ export interface SubmitDeps {
   limits: TimeLimits;
   calendar: WorkingCalendar;
   now?: () => Date;
+  /** How long a confirmation waits for the intake queue before giving up (Redis away). Default 3000 ms. */
+  enqueueTimeoutMs?: number;
 }
 
 // No 0/O, 1/I/L: codes are read aloud and typed back.
@@ -92,8 +94,30 @@ export async function submitTicket(draft: IntakeDraft, deps: SubmitDeps, secret:
     { at: receivedAt.toISOString(), actor: { id: 'citizen', role: 'citizen' }, action: 'received', to: 'received', data: { channel: draft.channel.channelId } },
   );
   if (draft.answered) return { ticket: await closeAsAnswered(ticket, draft.answered, deps), queryCode };
-  await deps.queues.intake().add('route', { ticketId: ticket.id }, { jobId: jobId.intake(ticket.id) });
+  // The citizen waits for this: when Redis is away the enqueue is given up after a few seconds (the add may still go
+  // through later; its job id makes that harmless) and the caller says so. The stored ticket is routed by the
+  // intake reconciliation, and confirming again finds it (same intake key).
+  await withTimeout(deps.queues.intake().add('route', { ticketId: ticket.id }, { jobId: jobId.intake(ticket.id) }), deps.enqueueTimeoutMs ?? 3000);
   return { ticket, queryCode };
+}
+
+/** Thrown when a ticket was stored but could not be queued in time (Redis unavailable). */
+export class EnqueueTimeoutError extends Error {
+  readonly code = 'ENQUEUE_TIMEOUT';
+  constructor(ms: number) {
+    super(`Could not queue the ticket within ${ms} ms`);
+    this.name = 'EnqueueTimeoutError';
+  }
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new EnqueueTimeoutError(ms)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+    p.catch(() => undefined);
+  }
 }
 
 /**
