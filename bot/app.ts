@@ -4,6 +4,7 @@ import helmet from 'helmet';
 import type { TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import type { Adapters } from './adapters';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth';
 import { connectorRoutes } from './directline/connector-routes';
 import { directLineRoutes } from './directline/directline-routes';
 import type { Transcripts } from './directline/transcripts';
@@ -69,6 +70,7 @@ export function createWebApp(deps: WebAppDeps): Express {
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
 
   const messages: RequestHandler = async (req, res) => {
+    if (nestedDeeperThan(req.body, MAX_JSON_DEPTH)) return badRequest(res, 'Invalid activity: nested too deeply');
     const parsed = incomingActivity.safeParse(req.body);
     if (!parsed.success) return badRequest(res, 'Invalid activity: ' + parsed.error.issues.map((i) => i.path.join('.') || i.message).join(', '));
     await deps.adapters.channel.process(req, res, deps.runTurn);

@@ -42,6 +42,8 @@ export class HotlineBot extends ActivityHandler {
   private async handleMessage(context: TurnContext): Promise<void> {
     await this.pending?.(context).catch((err) => this.log.warn({ err }, 'could not show pending news'));
     const text = cleanText(context.activity.text);
+    // The citizen's words at debug level, for tracing a conversation (the logger masks phone and ID numbers in them).
+    this.log.debug({ conversation: context.activity.conversation?.id, channel: context.activity.channelId, text }, 'message received');
     if (!text && (context.activity.attachments?.length ?? 0) > 0) {
       await context.sendActivity(T.notText);
       return;

@@ -1,6 +1,6 @@
 import { CardFactory, MessageFactory, type Activity } from 'botbuilder';
 import type { TicketStatus } from './status-port';
-import { K, receipt, replyText, statusText, type ReceiptFields } from './texts';
+import { asChatText, K, receipt, replyText, statusText, type ReceiptFields } from './texts';
 
 /**
  * Adaptive Cards for what reads better as a card than as text (the receipt, a status, a unit's answer, a knowledge-
@@ -18,7 +18,8 @@ export function supportsCards(channelId: string | undefined): boolean {
 type Element = Record<string, unknown>;
 
 const title = (text: string): Element => ({ type: 'TextBlock', text, weight: 'Bolder', size: 'Medium', wrap: true });
-const line = (text: string, subtle = false): Element => ({ type: 'TextBlock', text, wrap: true, ...(subtle ? { isSubtle: true, spacing: 'Small' } : {}) });
+// Every text of a card is shown as text, never as markup (a person's words may contain angle brackets).
+const line = (text: string, subtle = false): Element => ({ type: 'TextBlock', text: asChatText(text), wrap: true, ...(subtle ? { isSubtle: true, spacing: 'Small' } : {}) });
 const facts = (pairs: [string, string][]): Element => ({ type: 'FactSet', facts: pairs.map(([t, value]) => ({ title: t, value })) });
 
 function card(fallbackText: string, body: Element[]): Partial<Activity> {

@@ -7,10 +7,13 @@ export const MIN_DESCRIPTION = 4;
 // C0/C1 controls except tab and newline, zero-width and bidi-override characters.
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/g;
 
-/** Removes control and invisible characters, folds runs of spaces, trims. Never throws, whatever it is given. */
+// Half of a surrogate pair on its own is not a character (invalid UTF-16): dropped.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Removes control and invisible characters and lone surrogates, folds runs of spaces, trims. Never throws, whatever it is given. */
 export function cleanText(raw: unknown): string {
   if (typeof raw !== 'string') return '';
-  return raw.replace(CONTROL, '').replace(/[ \t\u3000]+/g, ' ').replace(/\n{3,}/g, '\n\n').trim();
+  return raw.replace(LONE_SURROGATE, '').replace(CONTROL, '').replace(/[ \t\u3000]+/g, ' ').replace(/\n{3,}/g, '\n\n').trim();
 }
 
 /** Characters that carry meaning: Chinese, Latin letters and digits. */

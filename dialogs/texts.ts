@@ -102,11 +102,20 @@ export function routedText(ticketId: string, unitName: string | null, replyDeadl
   return `【工单进展】您的工单 ${ticketId} 已转交“${unitName}”办理，答复期限：${replyDeadline}前。`;
 }
 
+/**
+ * Text written by a person (an agent's answer, an entry of the knowledge base) as a chat shows it: angle brackets
+ * become their full-width forms, so no client renders it as markup (Web Chat and the Emulator render HTML-ish
+ * markdown), and the words stay readable.
+ */
+export function asChatText(text: string): string {
+  return text.replace(/</g, '＜').replace(/>/g, '＞');
+}
+
 /** A unit's answer (答复), sent to the citizen in the conversation they filed in, with the request to rate it. */
 export function replyText(ticketId: string, unitName: string, answer: string): string {
   return [
     `【工单答复】您的工单 ${ticketId} 已由“${unitName}”答复：`,
-    answer,
+    asChatText(answer),
     '请您对办理结果进行评价：回复“满意”“基本满意”或“不满意”，并告诉我们问题是否已解决。',
   ].join('\n\n');
 }
@@ -123,7 +132,7 @@ export function mergedText(ticketId: string, into: string): string {
 
 /** The answer to a ticket this citizen's repeat was merged into. */
 export function mergedReplyText(ticketId: string, into: string, unitName: string, answer: string): string {
-  return [`【工单答复】您反映的问题（工单 ${ticketId}）已与工单 ${into} 合并办理，“${unitName}”答复如下：`, answer].join('\n\n');
+  return [`【工单答复】您反映的问题（工单 ${ticketId}）已与工单 ${into} 合并办理，“${unitName}”答复如下：`, asChatText(answer)].join('\n\n');
 }
 
 /** Choices offered with the reply so the citizen can rate with one tap. */
@@ -160,14 +169,14 @@ export const Q = {
 export function statusText(s: import('./status-port').TicketStatus, formatDeadline: (iso: string) => string): string {
   const lines = [`【工单进度】工单号：${s.ticketId}`, `状态：${s.stateName}`, `承办单位：${s.unitName ?? '12345中心正在派单'}`];
   if (s.replyDeadline) lines.push(`答复期限：${formatDeadline(s.replyDeadline)}前`);
-  for (const r of s.replies) lines.push(`${r.unitName}答复：${r.text}`);
+  for (const r of s.replies) lines.push(`${r.unitName}答复：${asChatText(r.text)}`);
   if (s.awaitingRating) lines.push('请您对办理结果进行评价：回复“满意”“基本满意”或“不满意”。');
   return lines.join('\n');
 }
 
 /** Texts of answers on the spot from the knowledge base (即时办结). */
 export const K = {
-  answer: (answer: string, unitName: string) => `【即时解答】${answer}\n（主管单位：${unitName}）`,
+  answer: (answer: string, unitName: string) => `【即时解答】${asChatText(answer)}\n（主管单位：${unitName}）`,
   askHelped: '以上解答解决您的问题了吗？',
   badHelped: '请回复“解决了”；如果没有解决，请回复“没解决”，我们将为您登记转交承办部门。',
   choices: ['解决了', '没解决，继续反映'],

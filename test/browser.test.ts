@@ -177,4 +177,63 @@ run(haveChromium || process.env.CI ? 'chat page in a real browser' : `chat page 
     expect(outside).toEqual([]);
     await sup.close();
   }, 60_000);
+
+  it('shows markup typed by a citizen or an agent as text, in Web Chat and in the console; no script runs', async () => {
+    const chat = await browser.newPage({ locale: 'zh-CN', viewport: { width: 1000, height: 900 } });
+    const say = async (text: string) => {
+      const box = chat.locator('[data-id="webchat-sendbox-input"]');
+      await box.fill(text);
+      await box.press('Enter');
+    };
+    const has = (t: string, timeout = 15_000) => chat.waitForFunction((x) => (document.querySelector('#webchat') as HTMLElement | null)?.innerText.includes(x), t, { timeout });
+    await chat.goto(web.url + '/');
+    await has('这里是12345政务服务便民热线');
+    const evil = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>小区门口垃圾堆了三天没人收';
+    await say(evil);
+    await has('具体地点在哪里');
+    await say('<b onmouseover="window.__xss=4">幸福路</b>88号');
+    await has('请留下您的手机号码');
+    await say('匿名');
+    await has('这件事属于');
+    await say('是');
+    await has('请核对您要提交的内容');
+    await say('确认提交');
+    await has('工单号：');
+    const id = /工单号：(\d{10})/.exec(await chat.locator('#webchat').innerText())![1];
+    // The words are there as text; nothing they contain ran, and no element came from them.
+    expect(await chat.locator('#webchat').innerText()).toContain('onerror');
+    expect(await chat.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await chat.locator('#webchat img[src="x"], #webchat script:not([src])').count()).toBe(0);
+
+    await waitFor(async () => (await s.store.getTicket(id))?.state === 'dispatched', 10_000, 'routing');
+    let t = (await s.store.getTicket(id))!;
+    if (t.routing?.department !== 'urban-management') {
+      await performAction(id, { kind: 'dispatch', lead: 'urban-management' }, { id: 'disp', role: 'dispatcher' }, { store: s.store, queues: s.queues, catalogue: s.catalogue, limits: s.limits, calendar: s.calendar });
+    }
+    const at = new Date().toISOString();
+    await s.store.createAccount({ id: crypto.randomUUID(), username: 'xss-agent', displayName: '孙七', role: 'agent', department: 'urban-management', passwordHash: await hashPassword('Agent-pass-2026'), disabled: false, createdAt: at, updatedAt: at });
+    const agent = await browser.newPage({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
+    await agent.goto(web.url + '/console/');
+    await agent.locator('#login-username').fill('xss-agent');
+    await agent.locator('#login-password').fill('Agent-pass-2026');
+    await agent.locator('#login-submit').click();
+    await agent.locator(`#ticket-rows tr[data-id="${id}"]`).click({ timeout: 15_000 });
+    await agent.locator('#ticket-words').waitFor();
+    expect(await agent.locator('#ticket-words').innerText()).toContain('<script>window.__xss=2</script>');
+    await agent.locator('form[data-action="acknowledge"] button[type="submit"]').click();
+    await agent.locator('form[data-action="reply"] textarea').waitFor({ timeout: 10_000 });
+    await agent.locator('form[data-action="reply"] textarea').fill('已清运。<img src=x onerror="window.__xss=3">');
+    await agent.locator('form[data-action="reply"] button[type="submit"]').click();
+    await agent.locator('#notice').getByText(`工单 ${id}：回复成功。`).waitFor({ timeout: 10_000 });
+    expect(await agent.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await agent.locator('#detail-pane img[src="x"], #ticket-words script').count()).toBe(0);
+    // The answer reaches the chat as text too.
+    await has('已清运。', 20_000);
+    expect(await chat.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await chat.locator('#webchat img[src="x"]').count()).toBe(0);
+    t = (await s.store.getTicket(id))!;
+    expect(t.replies![0].text).toContain('<img');
+    await agent.close();
+    await chat.close();
+  }, 120_000);
 });

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ApiError } from './api-error';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../json-depth';
 
 /** Rejects any key that starts with "$" or contains "." anywhere in a body (MongoDB operators and dotted paths). */
 export function hasOperatorKeys(value: unknown, depth = 0): boolean {
@@ -9,6 +10,7 @@ export function hasOperatorKeys(value: unknown, depth = 0): boolean {
 
 /** Validates input against a schema; a refusal is a 400 with a Chinese message naming the problem. */
 export function parse<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+  if (nestedDeeperThan(input, MAX_JSON_DEPTH)) throw new ApiError(400, 'invalid-input', '请求格式不正确：嵌套层级过深。');
   if (hasOperatorKeys(input)) throw new ApiError(400, 'invalid-input', '请求中含有不允许的字段。');
   const r = schema.safeParse(input ?? {});
   if (r.success) return r.data;

@@ -1,4 +1,5 @@
 import * as crypto from 'node:crypto';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../json-depth';
 import express, { type Request, type Response, type Router } from 'express';
 import type { Activity } from 'botbuilder';
 import { z } from 'zod';
@@ -48,7 +49,9 @@ function fail(res: Response, status: number, code: string, message: string): voi
  */
 export function directLineRoutes(o: DirectLineOptions): Router {
   const router = express.Router();
-  router.use(express.json({ limit: '256kb' }));
+  // Parsed on Direct Line's own paths only: a router-wide parser would parse every body of the app first, with this
+  // limit, and the other routes' tighter limits would never apply.
+  router.use(['/v3/directline', '/api/chat'], express.json({ limit: '256kb' }));
 
   const auth = (req: Request, res: Response, conversationId?: string): DirectLineToken | null => {
     const claims = verifyToken(bearer(req), o.secret);
@@ -117,8 +120,8 @@ export function directLineRoutes(o: DirectLineOptions): Router {
   router.post('/v3/directline/conversations/:id/activities', async (req, res) => {
     const claims = auth(req, res, req.params.id);
     if (!claims) return;
-    const parsed = postedActivity.safeParse(req.body);
-    if (!parsed.success) return fail(res, 400, 'BadArgument', '消息格式不正确。');
+    const parsed = nestedDeeperThan(req.body, MAX_JSON_DEPTH) ? null : postedActivity.safeParse(req.body);
+    if (!parsed?.success) return fail(res, 400, 'BadArgument', '消息格式不正确。');
     if (!(await o.transcripts.exists(claims.conversationId))) return fail(res, 404, 'BadArgument', '会话不存在或已过期，请刷新页面。');
     // The sender is who the token says, whatever the client wrote.
     const activity: Partial<Activity> = {

@@ -92,6 +92,8 @@ export function open311Routes(deps: Open311Deps): Router {
   const route = (fn: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => void fn(req, res).catch(next);
   const parse = <T extends z.ZodType>(schema: T, input: unknown): z.infer<T> => {
     if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input))) throw new Open311Error(400, '请求格式不正确。');
+    // An operator or a path as a parameter name ("service_code[$ne]", "a.b") is refused, not ignored.
+    for (const k of Object.keys(input ?? {})) if (/[$.[\]]/.test(k)) throw new Open311Error(400, `参数名 ${k.slice(0, 40)} 不正确。`);
     for (const v of Object.values(input ?? {})) if (v !== undefined && typeof v !== 'string' && typeof v !== 'number') throw new Open311Error(400, '参数只能是文字或数字。');
     const r = schema.safeParse(input ?? {});
     if (!r.success) throw new Open311Error(400, r.error.issues[0].message && /[\u4e00-\u9fff]/.test(r.error.issues[0].message) ? r.error.issues[0].message : `参数 ${r.error.issues[0].path.join('.')} 不正确。`);
