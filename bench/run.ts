@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { benchClassifier } from './classifier';
 import { benchTimers } from './timers';
 import { benchMeasures } from './measures';
@@ -5,22 +6,56 @@ import { benchBotTurns } from './bot-turns';
 import { benchIntake } from './intake';
 import { printTable, type BenchResult } from './report';
 
-/** `npm run bench`: runs every benchmark in one process, one after the other, and prints a summary table. */
-async function main(): Promise<void> {
+const SUITES: [string, () => Promise<BenchResult[]>][] = [
+  ['classifier', benchClassifier],
+  ['timers', benchTimers],
+  ['measures', benchMeasures],
+  ['bot', benchBotTurns],
+  ['intake', benchIntake],
+];
+
+const RESULT = '@@bench-result ';
+
+/** Runs one suite in a fresh process, so no suite measures the heap or the event loop another one left behind. */
+function runIsolated(name: string): Promise<BenchResult[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [__filename, '--suite', name], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith(RESULT));
+      if (code !== 0 || !line) return reject(new Error(`benchmark ${name} failed (exit ${code}):\n${out}`));
+      resolve(JSON.parse(line.slice(RESULT.length)) as BenchResult[]);
+    });
+  });
+}
+
+/**
+ * `npm run bench [-- suite …]`: every benchmark (or the ones named), one after the other in one run, each in a
+ * process of its own, then one summary table. The ratios (bot vs bare express, intake vs BullMQ alone) are measured
+ * within a suite, side by side.
+ */
+async function main(argv: string[]): Promise<void> {
+  const i = argv.indexOf('--suite');
+  if (i >= 0) {
+    const suite = SUITES.find(([name]) => name === argv[i + 1]);
+    if (!suite) throw new Error('unknown suite ' + argv[i + 1]);
+    const r = await suite[1]();
+    process.stdout.write(RESULT + JSON.stringify(r) + '\n');
+    process.exit(0);
+  }
+  const only = argv.filter((a) => !a.startsWith('-'));
   const results: BenchResult[] = [];
-  const only = process.argv.slice(2);
-  const suites = ([['classifier', benchClassifier], ['timers', benchTimers], ['measures', benchMeasures], ['bot', benchBotTurns], ['intake', benchIntake]] as [string, () => Promise<BenchResult[]>][]).filter(([name]) => only.length === 0 || only.includes(name));
-  for (const [name, run] of suites) {
+  for (const [name] of SUITES.filter(([n]) => only.length === 0 || only.includes(n))) {
     process.stdout.write(`running ${name}…\n`);
-    const r = await run();
-    results.push(...r);
+    results.push(...(await runIsolated(name)));
   }
   console.log('');
   printTable(results);
   if (results.some((r) => r.ok === false)) process.exitCode = 1;
 }
 
-main().catch((err) => {
+main(process.argv.slice(2)).catch((err) => {
   console.error(err);
   process.exit(1);
 });

@@ -74,7 +74,8 @@ export async function benchTimers(): Promise<BenchResult[]> {
       urgent: { ack: { hours: 2 / 3600 }, reply: { hours: 4 / 3600 } },
       escalation: { supervision: { hours: 1 / 3600 }, leadership: { hours: 2 / 3600 } },
     });
-    const lagStore = new SqliteStore({ file: path.join(dir, 'lag.sqlite') });
+    // Timers fire in the worker processes, whose store connection commits with synchronous=NORMAL (README, Durability).
+    const lagStore = new SqliteStore({ file: path.join(dir, 'lag.sqlite'), synchronous: 'NORMAL' });
     const lagQueues = new Queues(redis, 'bench-lag');
     const lagTimers = new TicketTimers({ store: lagStore, queues: lagQueues, calendar, limits: fast, catalogue });
     const worker = lagTimers.worker(redis, 'bench-lag', 16);
