@@ -21,6 +21,8 @@ export interface WebAppDeps {
   publicDir: string;
   /** Folder holding Web Chat's webchat.js bundle. */
   webChatDir: string;
+  /** Health, readiness and metrics endpoints. */
+  ops?: express.Router;
   /** Mounts further parts (the agents' console) before the chat page and the error handler. */
   mount?: (app: Express) => void;
 }
@@ -67,7 +69,8 @@ export function createWebApp(deps: WebAppDeps): Express {
     }),
   );
 
-  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  // /healthz, /readyz and /metrics (bot/ops/).
+  if (deps.ops) app.use(deps.ops);
 
   const messages: RequestHandler = async (req, res) => {
     if (nestedDeeperThan(req.body, MAX_JSON_DEPTH)) return badRequest(res, 'Invalid activity: nested too deeply');

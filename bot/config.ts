@@ -25,6 +25,16 @@ const schema = z.object({
   HOST: z.string().default('127.0.0.1'),
   /** Redis URL. When unset the product uses 127.0.0.1:6379, or starts a local redis-server under var/. */
   REDIS_URL: optionalString,
+  /** Redis Sentinel: the sentinels (host:port,host:port,...) that name the current master of REDIS_SENTINEL_NAME. */
+  REDIS_SENTINELS: optionalString,
+  REDIS_SENTINEL_NAME: z.string().default('mymaster'),
+  /** Password of the sentinels themselves, when they require one (the data nodes' password is REDIS_PASSWORD). */
+  REDIS_SENTINEL_PASSWORD: optionalString,
+  /** Redis Cluster: some of its nodes (host:port,...); QUEUE_PREFIX must then be a hash tag such as {hotline}. */
+  REDIS_CLUSTER_NODES: optionalString,
+  /** Password (and user, for ACLs) of the data nodes under Sentinel or Cluster; with REDIS_URL put them in the URL. */
+  REDIS_USERNAME: optionalString,
+  REDIS_PASSWORD: optionalString,
   /** MongoDB connection string. When unset the embedded SQLite store under var/ is used. */
   MONGODB_URI: optionalString,
   /** MongoDB database name (the URI's own database wins when it names one). */
@@ -83,6 +93,10 @@ const schema = z.object({
   COOKIE_SECURE: z.enum(['true', 'false']).default('false'),
   /** Express "trust proxy" setting (e.g. 1, or loopback) so client addresses for the login limit come from X-Forwarded-For. */
   TRUST_PROXY: optionalString,
+  /** A separate worker process serves /healthz, /readyz and /metrics on this port ("off": none; 0: any free port). */
+  OPS_PORT: z.string().default('9464'),
+  /** How long a process may take to shut down on SIGTERM (finish jobs and requests in flight) before it exits anyway. */
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(25),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -90,6 +104,8 @@ export interface Config {
   port: number;
   host: string;
   redisUrl?: string;
+  /** How Redis is reached: one server (REDIS_URL or found/started), Sentinel or Cluster. */
+  redisTopology: RedisTopology;
   mongodbUri?: string;
   mongodbDb: string;
   dataDir: string;
@@ -107,6 +123,9 @@ export interface Config {
   reportCron: string | null;
   reconcile: { intervalMs: number; afterMs: number; timersMs: number };
   logLevel: string;
+  /** Null: no ops server for a separate worker process. */
+  opsPort: number | null;
+  shutdownTimeoutMs: number;
   root: string;
   console: {
     adminUsername: string;
@@ -129,6 +148,43 @@ export class ConfigError extends Error {
   }
 }
 
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export type RedisTopology =
+  | { kind: 'standalone'; url?: string }
+  | { kind: 'sentinel'; sentinels: HostPort[]; name: string; username?: string; password?: string; sentinelPassword?: string }
+  | { kind: 'cluster'; nodes: HostPort[]; username?: string; password?: string };
+
+function hostPorts(name: string, value: string, defaultPort: number): HostPort[] {
+  return value.split(',').map((part) => {
+    // host, host:port, or [IPv6]:port
+    const m = /^\s*(?:\[([^\]\s]+)\]|([^:\s[\]]+))(?::(\d{1,5}))?\s*$/.exec(part);
+    if (!m) throw new ConfigError(`Invalid configuration:\n  ${name}: "${part.trim()}" is not host:port`);
+    return { host: m[1] ?? m[2], port: m[3] ? Number(m[3]) : defaultPort };
+  });
+}
+
+/** BullMQ on Redis Cluster keeps a queue's keys in one slot only when the prefix is a hash tag: {name} or {name}-x. */
+export const HASH_TAGGED_PREFIX = /^\{[^{}]+\}/;
+
+function redisTopology(e: z.infer<typeof schema>): RedisTopology {
+  const chosen = [e.REDIS_URL && 'REDIS_URL', e.REDIS_SENTINELS && 'REDIS_SENTINELS', e.REDIS_CLUSTER_NODES && 'REDIS_CLUSTER_NODES'].filter(Boolean);
+  if (chosen.length > 1) throw new ConfigError(`Invalid configuration:\n  ${chosen.join(', ')}: set only one way of reaching Redis`);
+  if (e.REDIS_SENTINELS) {
+    return { kind: 'sentinel', sentinels: hostPorts('REDIS_SENTINELS', e.REDIS_SENTINELS, 26379), name: e.REDIS_SENTINEL_NAME, username: e.REDIS_USERNAME, password: e.REDIS_PASSWORD, sentinelPassword: e.REDIS_SENTINEL_PASSWORD };
+  }
+  if (e.REDIS_CLUSTER_NODES) {
+    if (!HASH_TAGGED_PREFIX.test(e.QUEUE_PREFIX)) {
+      throw new ConfigError(`Invalid configuration:\n  QUEUE_PREFIX: on Redis Cluster it must be a hash tag such as {hotline} (now "${e.QUEUE_PREFIX}"), so that each queue's keys stay in one slot`);
+    }
+    return { kind: 'cluster', nodes: hostPorts('REDIS_CLUSTER_NODES', e.REDIS_CLUSTER_NODES, 6379), username: e.REDIS_USERNAME, password: e.REDIS_PASSWORD };
+  }
+  return { kind: 'standalone', url: e.REDIS_URL };
+}
+
 /** Reads and validates the environment once; nothing else in the product touches process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(env);
@@ -142,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     redisUrl: e.REDIS_URL,
+    redisTopology: redisTopology(e),
     mongodbUri: e.MONGODB_URI,
     mongodbDb: e.MONGODB_DB,
     dataDir: path.resolve(root, e.DATA_DIR ?? 'var'),
@@ -155,6 +212,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reportCron: e.REPORT_CRON.trim() === '' || e.REPORT_CRON.trim() === 'off' ? null : e.REPORT_CRON.trim(),
     reconcile: { intervalMs: e.RECONCILE_INTERVAL_SECONDS * 1000, afterMs: e.RECONCILE_AFTER_SECONDS * 1000, timersMs: e.TIMER_RECONCILE_SECONDS * 1000 },
     logLevel: e.LOG_LEVEL,
+    opsPort: e.OPS_PORT.trim() === 'off' ? null : Number(e.OPS_PORT),
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     root,
     console: {
       adminUsername: e.CONSOLE_ADMIN_USERNAME,

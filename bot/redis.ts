@@ -1,7 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import IORedis from 'ioredis';
+import IORedis, { Cluster, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { RedisTopology } from './config';
 
 /** Thrown when no Redis can be reached or started; its message tells the operator what to do. */
 export class RedisUnavailableError extends Error {
@@ -13,15 +14,86 @@ export class RedisUnavailableError extends Error {
 }
 
 export interface RedisEndpoint {
+  /** Where Redis is, for logs and the start-up banner (no password). */
   url: string;
   /** Set when this process started the server; stop() ends it. */
   started?: ChildProcess;
+  /**
+   * A new connection. failFast: commands fail at once while Redis is away (what a person waits on); otherwise they
+   * wait for it (BullMQ workers). On Cluster the client is an ioredis Cluster, which answers the same commands the
+   * product uses (every key of the product shares the hash-tagged prefix, so multi-key commands stay in one slot).
+   */
+  connect(options?: { failFast?: boolean }): IORedis;
   stop(): Promise<void>;
+}
+
+function connectionOptions(failFast: boolean | undefined): RedisOptions {
+  return failFast ? { enableOfflineQueue: false, maxRetriesPerRequest: 1 } : { maxRetriesPerRequest: null };
+}
+
+/** Connections to a single server at url. */
+function standaloneConnect(url: string): RedisEndpoint['connect'] {
+  return (o = {}) => new IORedis(url, connectionOptions(o.failFast));
+}
+
+/**
+ * Connections through Redis Sentinel (the client asks the sentinels for the master and follows a failover) or to
+ * Redis Cluster (the client follows the slots). Not started locally: they must answer.
+ */
+export function topologyConnect(t: Exclude<RedisTopology, { kind: 'standalone' }>): RedisEndpoint['connect'] {
+  if (t.kind === 'sentinel') {
+    return (o = {}) =>
+      new IORedis({
+        sentinels: t.sentinels,
+        name: t.name,
+        username: t.username,
+        password: t.password,
+        sentinelPassword: t.sentinelPassword,
+        // After a failover the old master may still accept a write before it learns it is a replica: reconnect on READONLY.
+        reconnectOnError: (err) => err.message.startsWith('READONLY'),
+        ...connectionOptions(o.failFast),
+      });
+  }
+  return (o = {}) => {
+    const options: ClusterOptions = {
+      enableOfflineQueue: !o.failFast,
+      redisOptions: { username: t.username, password: t.password, maxRetriesPerRequest: o.failFast ? 1 : null },
+    };
+    // Typed as a single server's client: see RedisEndpoint.connect.
+    return new Cluster(t.nodes, options) as unknown as IORedis;
+  };
+}
+
+export function describeTopology(t: RedisTopology): string {
+  if (t.kind === 'sentinel') return `sentinel "${t.name}" via ${t.sentinels.map((n) => `${n.host}:${n.port}`).join(',')}`;
+  if (t.kind === 'cluster') return `cluster via ${t.nodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
+  return t.url ? redact(t.url) : 'local';
+}
+
+async function topologyAnswers(connect: RedisEndpoint['connect'], timeoutMs: number): Promise<boolean> {
+  const client = connect({ failFast: true });
+  client.on('error', () => undefined);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+      client.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
 }
 
 export interface EnsureRedisOptions {
   /** REDIS_URL when configured: then it must answer, and nothing else is tried. */
   url?: string;
+  /** Sentinel or Cluster when configured (REDIS_SENTINELS, REDIS_CLUSTER_NODES): it must answer. */
+  topology?: RedisTopology;
   /** The product's data folder; a started server keeps its append-only file in dataDir/redis. */
   dataDir: string;
   log?: (msg: string) => void;
@@ -59,13 +131,20 @@ export async function ensureRedis(options: EnsureRedisOptions): Promise<RedisEnd
   const defaultUrl = options.defaultUrl ?? 'redis://127.0.0.1:6379';
   const ownPort = options.ownPort ?? 6389;
   const binary = options.serverBinary ?? 'redis-server';
-  if (options.url) {
-    if (await answers(options.url)) return { url: options.url, stop: none };
-    throw new RedisUnavailableError(`无法连接 Redis：REDIS_URL=${redact(options.url)} 没有响应。Redis at REDIS_URL does not answer; check that it runs and the URL is right.`);
+  const t = options.topology;
+  if (t && t.kind !== 'standalone') {
+    const connect = topologyConnect(t);
+    if (await topologyAnswers(connect, 10_000)) return { url: describeTopology(t), connect, stop: none };
+    throw new RedisUnavailableError(`无法连接 Redis：${describeTopology(t)} 没有响应。Redis (${t.kind}) does not answer; check the ${t.kind === 'sentinel' ? 'sentinels, REDIS_SENTINEL_NAME' : 'cluster nodes'} and the password.`);
   }
-  if (await answers(defaultUrl)) return { url: defaultUrl, stop: none };
+  const url = options.url ?? (t?.kind === 'standalone' ? t.url : undefined);
+  if (url) {
+    if (await answers(url)) return { url, connect: standaloneConnect(url), stop: none };
+    throw new RedisUnavailableError(`无法连接 Redis：REDIS_URL=${redact(url)} 没有响应。Redis at REDIS_URL does not answer; check that it runs and the URL is right.`);
+  }
+  if (await answers(defaultUrl)) return { url: defaultUrl, connect: standaloneConnect(defaultUrl), stop: none };
   const ownUrl = `redis://127.0.0.1:${ownPort}`;
-  if (await answers(ownUrl)) return { url: ownUrl, stop: none };
+  if (await answers(ownUrl)) return { url: ownUrl, connect: standaloneConnect(ownUrl), stop: none };
   if (!hasBinary(binary)) {
     throw new RedisUnavailableError(
       [
@@ -87,6 +166,7 @@ export async function ensureRedis(options: EnsureRedisOptions): Promise<RedisEnd
     if (await answers(ownUrl, 300)) {
       return {
         url: ownUrl,
+        connect: standaloneConnect(ownUrl),
         started: child,
         stop: () =>
           new Promise<void>((resolve) => {

@@ -16,6 +16,7 @@ import type { Config } from './config';
 import type { Logger } from './logger';
 import { ensureRedis, type RedisEndpoint } from './redis';
 import { applySettings, followSettings } from './settings';
+import { Metrics } from './ops/metrics';
 
 /** Everything a process of the product shares, opened once from the configuration. */
 export interface Services {
@@ -38,6 +39,8 @@ export interface Services {
   /** The knowledge base (即时办结), replaced in place when an administrator edits it. */
   knowledge: KnowledgeHolder;
   queues: Queues;
+  /** This process's Prometheus metrics (served at /metrics). */
+  metrics: Metrics;
   /** Key for Direct Line tokens, the connector path and query codes. */
   secret: string;
   close(): Promise<void>;
@@ -60,10 +63,10 @@ function loadSecret(config: Config): string {
 }
 
 export async function openServices(config: Config, log: Logger): Promise<Services> {
-  const redisEndpoint = await ensureRedis({ url: config.redisUrl, dataDir: config.dataDir, log: (m) => log.info(m) });
-  const redis = new IORedis(redisEndpoint.url, { maxRetriesPerRequest: null });
+  const redisEndpoint = await ensureRedis({ topology: config.redisTopology, dataDir: config.dataDir, log: (m) => log.info(m) });
+  const redis = redisEndpoint.connect();
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
-  const redisFast = new IORedis(redisEndpoint.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  const redisFast = redisEndpoint.connect({ failFast: true });
   redisFast.on('error', () => undefined);
   await new Promise<void>((resolve, reject) => {
     redisFast.once('ready', () => resolve());
@@ -83,6 +86,7 @@ export async function openServices(config: Config, log: Logger): Promise<Service
   // Producers fail fast when Redis is away (BullMQ's advice for queues): a confirmation is not left hanging.
   const queues = new Queues(redisFast, config.queuePrefix);
   const unfollow = classifier.follow(redis.duplicate(), config.queuePrefix, log);
+  const metrics = new Metrics({ process: String(log.bindings().name ?? 'hotline'), queues, catalogue, store });
   return {
     config,
     log,
@@ -96,6 +100,7 @@ export async function openServices(config: Config, log: Logger): Promise<Service
     classifier,
     knowledge,
     queues,
+    metrics,
     secret: loadSecret(config),
     async close() {
       await unfollow();

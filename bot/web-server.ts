@@ -8,6 +8,7 @@ import { MainDialog } from '../dialogs/main-dialog';
 import { createAdapters } from './adapters';
 import { createWebApp } from './app';
 import { ActivityDedupe } from './activity-dedupe';
+import { opsRoutes } from './ops/routes';
 import { connectorPath } from './directline/connector-routes';
 import { Transcripts } from './directline/transcripts';
 import { HotlineBot } from './hotline-bot';
@@ -33,6 +34,8 @@ export interface WebServer {
   notifier: Worker;
   /** What the first start created for the console (administrator, demo accounts). */
   accounts: BootstrapResult;
+  /** Readiness goes to 503 (shutting down); requests in flight are still served. */
+  stopAccepting(): void;
   close(): Promise<void>;
 }
 
@@ -61,6 +64,8 @@ export async function startWebServer(s: Services, options: { port?: number; host
   const adapters = createAdapters(s.config.bot, s.log);
   const transcripts = new Transcripts(s.redisFast, s.config.queuePrefix);
   const dedupe = new ActivityDedupe(s.redisFast, s.config.queuePrefix);
+  // Cleared when the process starts shutting down: /readyz answers 503 so the load balancer sends no new work.
+  let accepting = true;
   const open311Clients = new Open311Clients(s.store);
   let serviceUrl = '';
   let consoleMounted: MountedConsole | undefined;
@@ -69,6 +74,7 @@ export async function startWebServer(s: Services, options: { port?: number; host
     // After the adapter authenticated the activity: a channel's retry of one already handled runs no second turn.
     runTurn: async (context) => {
       const a = context.activity;
+      const stopTimer = s.metrics.turnSeconds.startTimer({ channel: String(a.channelId) });
       const once = a.type === 'message' && a.id && a.conversation?.id ? ([a.channelId, a.conversation.id, a.id] as const) : null;
       if (once && !(await dedupe.claim(...once))) return;
       try {
@@ -78,6 +84,7 @@ export async function startWebServer(s: Services, options: { port?: number; host
         throw err;
       }
       if (once) await dedupe.done(...once);
+      stopTimer();
     },
     transcripts,
     secret: s.secret,
@@ -85,6 +92,7 @@ export async function startWebServer(s: Services, options: { port?: number; host
     log: s.log,
     publicDir: path.join(s.config.root, 'bot', 'public'),
     webChatDir: webChatDir(),
+    ops: opsRoutes({ redis: s.redisFast, store: s.store, accepting: () => accepting, metrics: s.metrics }),
     mount: (app) => {
       app.use(open311Routes({ store: s.store, catalogue: s.catalogue, clients: open311Clients, propose: intake.propose, submit: intake.submit, log: s.log }));
       consoleMounted = mountConsole(app, s, open311Clients);
@@ -117,7 +125,11 @@ export async function startWebServer(s: Services, options: { port?: number; host
     url: `http://${shownHost}:${port}`,
     notifier,
     accounts,
+    stopAccepting() {
+      accepting = false;
+    },
     async close() {
+      accepting = false;
       await consoleMounted?.close();
       await notifier.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));

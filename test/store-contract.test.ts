@@ -97,6 +97,28 @@ function storeContract(factory: StoreFactory) {
     expect(stored.history).toHaveLength(2);
   });
 
+  it('changes several tickets together, each conditional on its version', async () => {
+    const a = (await store.createTicket(newTicket(), receivedEvent())).ticket;
+    const b = (await store.createTicket(newTicket(), receivedEvent())).ticket;
+    const [a2, b2] = await store.updateTickets([
+      { id: a.id, expectedVersion: 1, patch: { state: 'merged', mergedInto: b.id }, event: event('merged') },
+      { id: b.id, expectedVersion: 1, patch: { mergedFrom: [a.id] }, event: event('absorbed') },
+    ]);
+    expect([a2.version, a2.state, b2.version, b2.mergedFrom]).toEqual([2, 'merged', 2, [a.id]]);
+    expect(await store.getTicket(a.id)).toEqual(a2);
+    expect(await store.getTicket(b.id)).toEqual(b2);
+    // The second change is stale: the first is not written either where the store is all-or-none.
+    const c = (await store.createTicket(newTicket(), receivedEvent())).ticket;
+    await expect(
+      store.updateTickets([
+        { id: c.id, expectedVersion: 1, patch: { state: 'merged', mergedInto: b.id }, event: event('merged') },
+        { id: b.id, expectedVersion: 1, patch: { mergedFrom: [a.id, c.id] }, event: event('absorbed') },
+      ]),
+    ).rejects.toMatchObject({ code: 'VERSION_CONFLICT', ticketId: b.id });
+    if (store.atomicBatches) expect(await store.getTicket(c.id)).toEqual(c);
+    expect((await store.getTicket(b.id))!.version).toBe(2);
+  });
+
   it('appends events without changing state', async () => {
     const { ticket } = await store.createTicket(newTicket(), receivedEvent());
     const t = await store.appendEvent(ticket.id, 1, event('citizen-notified'));

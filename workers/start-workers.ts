@@ -19,7 +19,7 @@ export interface RunningWorkers {
 
 /** Starts the intake worker and its reconciler, the tickets' timers and their reconciler, and the classifier's retraining worker and schedule. */
 export async function startWorkers(s: Services): Promise<RunningWorkers> {
-  const timers = new TicketTimers({ store: s.store, queues: s.queues, calendar: s.calendar, limits: s.limits, catalogue: s.catalogue });
+  const timers = new TicketTimers({ store: s.store, queues: s.queues, calendar: s.calendar, limits: s.limits, catalogue: s.catalogue, onFired: (level) => s.metrics.escalations.inc({ level }) });
   const timerWorker = timers.worker(s.redis, s.config.queuePrefix);
   timerWorker.on('failed', (job, err) => s.log.error({ jobId: job?.id, err }, 'timer job failed'));
   timerWorker.on('error', (err) => s.log.error({ err }, 'timer worker error'));
@@ -36,6 +36,7 @@ export async function startWorkers(s: Services): Promise<RunningWorkers> {
     classifier: s.classifier,
     catalogue: s.catalogue,
     threshold: s.config.classifierThreshold,
+    observe: (queue, seconds) => s.metrics.intakeSeconds.observe({ queue }, seconds),
     connection: s.redis,
     prefix: s.config.queuePrefix,
     log: s.log,

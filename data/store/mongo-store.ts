@@ -1,11 +1,11 @@
 import * as crypto from 'node:crypto';
 import type { Storage, StoreItems } from 'botbuilder';
-import { Collection, Db, MongoClient, MongoServerError, type Document } from 'mongodb';
+import { Collection, Db, MongoClient, MongoServerError, type ClientSession, type Document } from 'mongodb';
 import { dayKey, formatTicketNumber } from '../tickets/numbering';
 import type { NewTicket, NewTicketEvent, Ticket, TicketPatch } from '../tickets/ticket';
 import { StateConflictError, TicketNotFoundError, VersionConflictError } from './errors';
 import type { Account, AccountPatch, AuditEntry, AuditQuery } from '../accounts/account';
-import { SettingConflictError, type Correction, type CreateResult, type DailyCount, type DailyQuery, type Notification, type NotificationQuery, type PlaceTopicCount, type Setting, type TicketQuery, type TicketStore } from './types';
+import { SettingConflictError, type Correction, type CreateResult, type DailyCount, type DailyQuery, type Notification, type NotificationQuery, type PlaceTopicCount, type Setting, type TicketChange, type TicketQuery, type TicketStore } from './types';
 import { FACTS_VERSION, ticketFacts, type Facts } from '../measures/facts';
 import type { MeasureCounts, MeasureQuery } from '../measures/measures';
 import { mongoDailyCounts, mongoMeasureCounts, mongoPlaceTopicCounts } from './mongo-facts';
@@ -85,6 +85,8 @@ export class MongoStore implements TicketStore {
     await store.tickets.createIndex({ 'facts.units.dispatchedMs': 1 });
     await store.tickets.createIndex({ 'facts.units.open': 1, 'facts.units.openDueMs': 1 });
     await store.tickets.createIndex({ 'facts.ticket.receivedMs': 1 });
+    const hello = await db.admin().command({ hello: 1 });
+    store.atomicBatches = Boolean(hello.setName) || hello.msg === 'isdbgrid';
     await store.rebuildFacts();
     return store;
   }
@@ -147,9 +149,14 @@ export class MongoStore implements TicketStore {
   }
 
   async updateTicket(id: string, expectedVersion: number, patch: TicketPatch, event: NewTicketEvent): Promise<Ticket> {
+    return this.applyChange({ id, expectedVersion, patch, event });
+  }
+
+  /** One conditional change; in the caller's transaction when a session is given. */
+  private async applyChange({ id, expectedVersion, patch, event }: TicketChange, session?: ClientSession): Promise<Ticket> {
     // The facts of the ticket as it will be go into the same single-document update (read first; the update is
     // conditional on the version read, so a change in between is a conflict as before).
-    const current = await this.tickets.findOne({ _id: id });
+    const current = await this.tickets.findOne({ _id: id }, { session });
     if (!current) throw new TicketNotFoundError(id);
     if (current.version !== expectedVersion) throw new VersionConflictError(id, expectedVersion);
     const next = JSON.parse(JSON.stringify({ ...toTicket(current), ...patch, version: expectedVersion + 1, history: [...current.history, { ...event, seq: expectedVersion + 1 }] })) as Ticket;
@@ -165,12 +172,35 @@ export class MongoStore implements TicketStore {
     const updated = await this.tickets.findOneAndUpdate(
       { _id: id, version: expectedVersion },
       { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}), $push: { history: { ...event, seq: expectedVersion + 1 } } },
-      { returnDocument: 'after' },
+      { returnDocument: 'after', session },
     );
     if (updated) return toTicket(updated);
-    const exists = await this.tickets.countDocuments({ _id: id }, { limit: 1 });
+    const exists = await this.tickets.countDocuments({ _id: id }, { limit: 1, session });
     if (!exists) throw new TicketNotFoundError(id);
     throw new VersionConflictError(id, expectedVersion);
+  }
+
+  /** Set at connect: a replica set or a sharded cluster runs multi-document transactions; a standalone server does not. */
+  atomicBatches = false;
+
+  async updateTickets(changes: TicketChange[]): Promise<Ticket[]> {
+    if (!this.atomicBatches) {
+      const out: Ticket[] = [];
+      for (const c of changes) out.push(await this.applyChange(c));
+      return out;
+    }
+    const session = this.client.startSession();
+    try {
+      // withTransaction retries the whole function on a transient error (a failover, a write conflict with another
+      // transaction); a VersionConflictError thrown inside aborts it and reaches the caller.
+      return await session.withTransaction(async () => {
+        const out: Ticket[] = [];
+        for (const c of changes) out.push(await this.applyChange(c, session));
+        return out;
+      }, { readConcern: { level: 'snapshot' }, writeConcern: { w: 'majority' } });
+    } finally {
+      await session.endSession();
+    }
   }
 
   appendEvent(id: string, expectedVersion: number, event: NewTicketEvent): Promise<Ticket> {

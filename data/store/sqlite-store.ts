@@ -8,7 +8,7 @@ import type { NewTicket, NewTicketEvent, Ticket, TicketPatch } from '../tickets/
 import { StateConflictError, TicketNotFoundError, VersionConflictError } from './errors';
 import type { Account, AccountPatch, AuditEntry, AuditQuery } from '../accounts/account';
 import { activeAssignments, withAssignments } from '../tickets/lifecycle';
-import { SettingConflictError, type Correction, type CreateResult, type DailyCount, type DailyQuery, type Notification, type NotificationQuery, type PlaceTopicCount, type Setting, type TicketQuery, type TicketStore } from './types';
+import { SettingConflictError, type Correction, type CreateResult, type DailyCount, type DailyQuery, type Notification, type NotificationQuery, type PlaceTopicCount, type Setting, type TicketChange, type TicketQuery, type TicketStore } from './types';
 import type { MeasureCounts, MeasureQuery } from '../measures/measures';
 import { SqliteFacts } from './sqlite-facts';
 
@@ -180,29 +180,39 @@ export class SqliteStore implements TicketStore {
     return row ? JSON.parse(row.doc) : null;
   }
 
+  /** One conditional change, inside the caller's transaction. */
+  private applyChange({ id, expectedVersion, patch, event }: TicketChange): Ticket {
+    const row = this.stmt('SELECT doc FROM tickets WHERE id = ?').get(id) as { doc: string } | undefined;
+    if (!row) throw new TicketNotFoundError(id);
+    const current: Ticket = JSON.parse(row.doc);
+    if (current.version !== expectedVersion) throw new VersionConflictError(id, expectedVersion);
+    const next: Ticket = {
+      ...current,
+      ...patch,
+      version: expectedVersion + 1,
+      history: [...current.history, { ...event, seq: current.history.length + 1 }],
+    };
+    const result = this.stmt('UPDATE tickets SET version = ?, state = ?, queue = ?, doc = ? WHERE id = ? AND version = ?')
+      .run(next.version, next.state, next.routing?.queue ?? null, JSON.stringify(next), id, expectedVersion);
+    if (result.changes !== 1) throw new VersionConflictError(id, expectedVersion);
+    if (patch.assignments !== undefined || patch.routing !== undefined) {
+      this.stmt('DELETE FROM ticket_departments WHERE ticket_id = ?').run(id);
+      const insert = this.stmt('INSERT OR IGNORE INTO ticket_departments(department, received_at, ticket_id) VALUES (?, ?, ?)');
+      for (const d of workingUnits(next)) insert.run(d, next.receivedAt, id);
+    }
+    this.facts.write(next);
+    return next;
+  }
+
   async updateTicket(id: string, expectedVersion: number, patch: TicketPatch, event: NewTicketEvent): Promise<Ticket> {
-    const run = this.db.transaction((): Ticket => {
-      const row = this.stmt('SELECT doc FROM tickets WHERE id = ?').get(id) as { doc: string } | undefined;
-      if (!row) throw new TicketNotFoundError(id);
-      const current: Ticket = JSON.parse(row.doc);
-      if (current.version !== expectedVersion) throw new VersionConflictError(id, expectedVersion);
-      const next: Ticket = {
-        ...current,
-        ...patch,
-        version: expectedVersion + 1,
-        history: [...current.history, { ...event, seq: current.history.length + 1 }],
-      };
-      const result = this.stmt('UPDATE tickets SET version = ?, state = ?, queue = ?, doc = ? WHERE id = ? AND version = ?')
-        .run(next.version, next.state, next.routing?.queue ?? null, JSON.stringify(next), id, expectedVersion);
-      if (result.changes !== 1) throw new VersionConflictError(id, expectedVersion);
-      if (patch.assignments !== undefined || patch.routing !== undefined) {
-        this.stmt('DELETE FROM ticket_departments WHERE ticket_id = ?').run(id);
-        const insert = this.stmt('INSERT OR IGNORE INTO ticket_departments(department, received_at, ticket_id) VALUES (?, ?, ?)');
-        for (const d of workingUnits(next)) insert.run(d, next.receivedAt, id);
-      }
-      this.facts.write(next);
-      return next;
-    });
+    const run = this.db.transaction((): Ticket => this.applyChange({ id, expectedVersion, patch, event }));
+    return this.retryBusy(() => run.immediate());
+  }
+
+  readonly atomicBatches = true;
+
+  async updateTickets(changes: TicketChange[]): Promise<Ticket[]> {
+    const run = this.db.transaction((): Ticket[] => changes.map((c) => this.applyChange(c)));
     return this.retryBusy(() => run.immediate());
   }
 

@@ -27,6 +27,14 @@ export interface PlaceTopicCount {
   ticketIds: string[];
 }
 
+/** One ticket's change in updateTickets. */
+export interface TicketChange {
+  id: string;
+  expectedVersion: number;
+  patch: TicketPatch;
+  event: NewTicketEvent;
+}
+
 export interface CreateResult {
   ticket: Ticket;
   /** False when a ticket with the same intakeKey already existed and was returned instead. */
@@ -130,6 +138,17 @@ export interface TicketStore {
    * Returns the updated ticket; throws VersionConflictError or TicketNotFoundError.
    */
   updateTicket(id: string, expectedVersion: number, patch: TicketPatch, event: NewTicketEvent): Promise<Ticket>;
+
+  /**
+   * Several tickets' changes (a merge changes the repeat and the ticket that stays), all or none: each conditional on
+   * its version as in updateTicket; the first conflict throws and nothing is written. The embedded store runs them in
+   * one SQLite transaction; MongoDB in a multi-document transaction when the deployment supports them (replica set or
+   * sharded cluster; `atomicBatches`), and on a standalone server one after another, stopping at the first conflict.
+   */
+  updateTickets(changes: TicketChange[]): Promise<Ticket[]>;
+
+  /** Whether updateTickets is all-or-none on this deployment. */
+  readonly atomicBatches: boolean;
 
   /** Appends a history event without changing state (a notification sent, a note), conditional like updateTicket. */
   appendEvent(id: string, expectedVersion: number, event: NewTicketEvent): Promise<Ticket>;

@@ -12,6 +12,7 @@ import { WorkingCalendar } from '../../data/calendar/working-days';
 import { SqliteStore } from '../../data/store/sqlite-store';
 import { ClassifierHolder } from '../../workers/classifier/holder';
 import { KnowledgeHolder } from '../../workers/knowledge/holder';
+import { Metrics } from '../../bot/ops/metrics';
 import { loadKnowledgeFile } from '../../data/knowledge/entry';
 import { loadOrTrainClassifier, modelPaths } from '../../workers/classifier/load';
 import type { Classifier } from '../../workers/classifier/model';
@@ -65,7 +66,7 @@ export async function openTestServices(label: string, overrides: Partial<Config>
   return {
     config,
     log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
-    redisEndpoint: { url: TEST_REDIS_URL, stop: async () => undefined },
+    redisEndpoint: { url: TEST_REDIS_URL, connect: (o = {}) => new IORedis(TEST_REDIS_URL, o.failFast ? { enableOfflineQueue: false, maxRetriesPerRequest: 1 } : { maxRetriesPerRequest: null }), stop: async () => undefined },
     redis,
     redisFast,
     store,
@@ -75,6 +76,7 @@ export async function openTestServices(label: string, overrides: Partial<Config>
     classifier: new ClassifierHolder(modelPaths(TEST_MODEL_DIR).model, testClassifier(catalogue)),
     knowledge: new KnowledgeHolder(loadKnowledgeFile()),
     queues,
+    metrics: new Metrics({ process: 'test-' + label, queues, catalogue, store }),
     secret: 'test-secret-' + prefix,
     async close() {
       await queues.close();

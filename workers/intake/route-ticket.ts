@@ -18,6 +18,8 @@ export interface RouteDeps {
   now?: () => Date;
   /** Tells open consoles that a ticket arrived in a queue. */
   feed?: { publish(ticket: Ticket): Promise<void> };
+  /** Told how long a ticket took from receipt to its queue, once, by the delivery that routed it (metrics). */
+  observe?: (queue: string, seconds: number) => void;
 }
 
 /** The routing decision for a classifier's prediction: the department when confident enough, the dispatch centre otherwise. */
@@ -77,6 +79,7 @@ export async function routeTicket(ticketId: string, deps: RouteDeps): Promise<Ti
         reason: routing.department ? undefined : `置信度 ${routing.confidence} 低于阈值 ${threshold}`,
         data: { queue: routing.queue, confidence: routing.confidence, candidates: routing.candidates },
       });
+      deps.observe?.(routing.queue, (at.getTime() - Date.parse(ticket.receivedAt)) / 1000);
     } catch (err) {
       if (!(err instanceof VersionConflictError)) throw err;
       // Someone else changed it (another delivery of this job): look again and go on from what they did.

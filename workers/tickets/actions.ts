@@ -105,39 +105,55 @@ async function followUp(before: Ticket, after: Ticket, deps: ActionDeps): Promis
 }
 
 /**
- * 并单: the repeat is closed into the ticket that stays, and that ticket records it. Two documents: the repeat is
- * changed first (conditional), then the other is told (retried on conflict; idempotent), so a retry after a crash
- * between the two completes the merge.
+ * 并单: the repeat is closed into the ticket that stays, and that ticket records it — both documents in one
+ * all-or-none change where the store offers it (SQLite; MongoDB replica set). On a store without transactions the
+ * repeat is changed first and a retry after a crash between the two completes the merge (each half is idempotent).
  */
-async function merge(source: Ticket, into: string, actor: Actor, deps: ActionDeps): Promise<Ticket> {
-  const target = await deps.store.getTicket(into);
-  if (!target) throw new LifecycleError('not-found', into);
-  if (target.state === 'merged' || target.state === 'closed') throw new LifecycleError('finished', into);
+async function merge(first: Ticket, into: string, actor: Actor, deps: ActionDeps): Promise<Ticket> {
   const now = () => (deps.now ?? (() => new Date()))();
-  const ctx = (_t: Ticket) => ({ actor, now: now(), limits: deps.limits, calendar: deps.calendar, isDepartment: (c: string) => deps.catalogue.has(c) });
-  let merged = source;
-  if (!(source.state === 'merged' && source.mergedInto === into)) {
-    const d = decide(source, { kind: 'merge', into }, ctx(source));
-    try {
-      merged = await deps.store.updateTicket(source.id, source.version, d.patch, d.event);
-    } catch (err) {
-      if (err instanceof VersionConflictError) throw new LifecycleError('conflict');
-      throw err;
+  const ctx = () => ({ actor, now: now(), limits: deps.limits, calendar: deps.calendar, isDepartment: (c: string) => deps.catalogue.has(c) });
+  let source = first;
+  for (let attempt = 0; ; attempt++) {
+    const target = await deps.store.getTicket(into);
+    if (!target) throw new LifecycleError('not-found', into);
+    const sourceDone = source.state === 'merged' && source.mergedInto === into;
+    const targetDone = target.mergedFrom?.includes(source.id) ?? false;
+    if (!targetDone && (target.state === 'merged' || target.state === 'closed')) throw new LifecycleError('finished', into);
+    const changes = [];
+    if (!sourceDone) {
+      const d = decide(source, { kind: 'merge', into }, ctx());
+      changes.push({ id: source.id, expectedVersion: source.version, patch: d.patch, event: d.event });
     }
-    await deps.timers?.sync(merged, source);
-    await deps.queues.notify().add('merged', { ticketId: merged.id, event: 'merged' }, { jobId: jobId.notify(merged.id, 'merged') });
-  }
-  for (let attempt = 0; attempt < 10; attempt++) {
-    const t = await deps.store.getTicket(into);
-    if (!t || t.mergedFrom?.includes(source.id)) break;
-    const d = decide(t, { kind: 'absorb', from: source.id }, ctx(t));
+    if (!targetDone) {
+      const d = decide(target, { kind: 'absorb', from: source.id }, ctx());
+      changes.push({ id: target.id, expectedVersion: target.version, patch: d.patch, event: d.event });
+    }
+    if (changes.length === 0) break;
     try {
-      await deps.store.updateTicket(t.id, t.version, d.patch, d.event);
+      const written = await deps.store.updateTickets(changes);
+      if (!sourceDone) {
+        const before = source;
+        source = written[0];
+        await deps.timers?.sync(source, before);
+        await deps.queues.notify().add('merged', { ticketId: source.id, event: 'merged' }, { jobId: jobId.notify(source.id, 'merged') });
+      }
       break;
     } catch (err) {
       if (!(err instanceof VersionConflictError)) throw err;
+      // The repeat changed since the person looked at it: they reload. The ticket that stays changed (another merge
+      // into it, a reply): read both again and go on.
+      if (err.ticketId === source.id || attempt >= 9) throw new LifecycleError('conflict');
+      const again = await deps.store.getTicket(source.id);
+      if (!again) throw new LifecycleError('not-found');
+      if (again.version !== source.version && !(again.state === 'merged' && again.mergedInto === into)) throw new LifecycleError('conflict');
+      if (again.version !== source.version) {
+        // A store without transactions wrote the repeat's half before the conflict: its follow-ups are due now.
+        await deps.timers?.sync(again, source);
+        await deps.queues.notify().add('merged', { ticketId: again.id, event: 'merged' }, { jobId: jobId.notify(again.id, 'merged') });
+      }
+      source = again;
     }
   }
-  await deps.feed?.publish(merged);
-  return merged;
+  await deps.feed?.publish(source);
+  return source;
 }

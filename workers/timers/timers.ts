@@ -33,6 +33,8 @@ export interface TimerDeps {
   catalogue: Catalogue;
   channels?: NotificationChannel[];
   now?: () => Date;
+  /** Told of every warning or escalation recorded (the metrics count them). */
+  onFired?: (level: string) => void;
 }
 
 const TIMER_ACTOR = { id: 'system:timers', role: 'system' as const };
@@ -115,6 +117,7 @@ export class TicketTimers {
           data: { key: t.key, level: t.level, kind: t.kind, department: t.department, deadline: t.deadline, deadlineVersion: t.deadlineVersion, dueAt: new Date(t.fireAt).toISOString() },
         });
         fired.push(t);
+        this.deps.onFired?.(t.level);
         await this.notify(ticket, ticket.history[ticket.history.length - 1]);
       } catch (err) {
         if (!(err instanceof VersionConflictError)) throw err;

@@ -1,5 +1,4 @@
 import { Queue } from 'bullmq';
-import IORedis from 'ioredis';
 import { ConfigError, loadConfig } from '../../../bot/config';
 import { ensureRedis, RedisUnavailableError } from '../../../bot/redis';
 import { Catalogue } from '../../../data/catalogue';
@@ -17,8 +16,8 @@ import { requestRetrain } from '../retrain-worker';
 async function main(argv: string[]): Promise<void> {
   const config = loadConfig();
   const force = argv.includes('--force');
-  const endpoint = await ensureRedis({ url: config.redisUrl, dataDir: config.dataDir, log: (m) => console.error(m) });
-  const redis = new IORedis(endpoint.url, { maxRetriesPerRequest: null });
+  const endpoint = await ensureRedis({ topology: config.redisTopology, dataDir: config.dataDir, log: (m) => console.error(m) });
+  const redis = endpoint.connect();
   try {
     const queue = new Queue(QUEUE.classifier, { connection: redis, prefix: config.queuePrefix });
     const workers = (await queue.getWorkers()).length;
