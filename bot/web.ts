@@ -5,5 +5,7 @@ import { startWebServer } from './web-server';
 void runProcess('hotline-web', async (s) => {
   const web = await startWebServer(s);
   s.log.info({ url: web.url }, 'web process listening');
+  // Also on stdout whatever the log level, for whoever waits for the process to be ready.
+  console.log(`12345 web process on ${web.url} (${s.store.kind}; redis ${s.redisEndpoint.url})`);
   return [web];
 });
