@@ -228,3 +228,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     calendarOverridesFile: e.CALENDAR_OVERRIDES_FILE && path.resolve(root, e.CALENDAR_OVERRIDES_FILE),
   };
 }
+
+/** Every environment variable the product reads (deployment files are checked against it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
