@@ -4,6 +4,7 @@ import { benchTimers } from './timers';
 import { benchMeasures } from './measures';
 import { benchBotTurns } from './bot-turns';
 import { benchIntake } from './intake';
+import { benchScaleOut } from './scale-out';
 import { printTable, type BenchResult } from './report';
 
 const SUITES: [string, () => Promise<BenchResult[]>][] = [
@@ -12,6 +13,7 @@ const SUITES: [string, () => Promise<BenchResult[]>][] = [
   ['measures', benchMeasures],
   ['bot', benchBotTurns],
   ['intake', benchIntake],
+  ['scale', benchScaleOut],
 ];
 
 const RESULT = '@@bench-result ';
