@@ -24,6 +24,12 @@ export interface NotifierDeps {
   botAppId?: string;
   /** True for conversations of the built-in Direct Line, which go through the local adapter. */
   isLocal: (serviceUrl: string) => boolean;
+  /**
+   * This process's own connector URL for the built-in Direct Line. A conversation's reference names the web process
+   * that started it; any web process can deliver to it (transcripts are in Redis), so the delivering process posts to
+   * itself — the conversation's news still arrives when the process that started it is gone.
+   */
+  localServiceUrl?: () => string;
   log: Logger;
   /** Where undelivered news is kept for the citizen's next message. */
   redis?: IORedis;
@@ -98,8 +104,9 @@ export async function notifyCitizen(job: NotifyJob, deps: NotifierDeps): Promise
     }
     return 'skipped';
   }
-  const reference = ticket.channel.reference as Partial<ConversationReference>;
-  const local = deps.isLocal(String(reference.serviceUrl ?? ''));
+  const stored = ticket.channel.reference as Partial<ConversationReference>;
+  const local = deps.isLocal(String(stored.serviceUrl ?? ''));
+  const reference = local && deps.localServiceUrl ? { ...stored, serviceUrl: deps.localServiceUrl() } : stored;
   const adapter = local ? deps.adapters.local : deps.adapters.channel;
   const activity = activityFor(ticket, job, deps.catalogue, await sourceOf(job, deps.store));
   // The adapter's turn-error handler would swallow a failed send (and the job would count as done): catch it here.

@@ -115,6 +115,7 @@ export async function startWebServer(s: Services, options: { port?: number; host
     adapters,
     botAppId: s.config.bot.appId,
     isLocal: (url) => url.includes(localPrefix),
+    localServiceUrl: () => serviceUrl,
     log: s.log,
     redis: s.redis,
     ratingFollowUp,

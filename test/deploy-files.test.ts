@@ -205,10 +205,12 @@ describe('the image runtime stage, rebuilt as a folder and run here', () => {
     const dataDir = path.join(image, 'var');
     copyTestModel(dataDir);
     execFileSync('chmod', ['755', image]);
-    execFileSync('chown', ['-R', 'nobody', dataDir]);
+    const root = process.getuid?.() === 0;
+    if (root) execFileSync('chown', ['-R', 'nobody', dataDir]);
     channel = await new CaptureChannel().start();
     const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'production', DOTENV_CONFIG_QUIET: 'true', HOST: '127.0.0.1', PORT: '0', OPS_PORT: '0', DATA_DIR: dataDir, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, CLASSIFIER_RETRAIN_CRON: 'off', REPORT_CRON: 'off', LOG_LEVEL: 'error', DIRECTLINE_SECRET: crypto.randomBytes(32).toString('base64url'), CONSOLE_ADMIN_PASSWORD: 'Image-Test-2026!' };
-    const asUser = process.getuid?.() === 0 ? { uid: Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' })) } : {};
+    // As root (CI), the processes run as nobody; otherwise as the unprivileged user running the tests.
+    const asUser = root ? { uid: Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' })) } : {};
     const start = (file: string, ready: RegExp) => {
       const p = spawn(process.execPath, [file], { cwd: image, env: { ...env, HOME: dataDir }, stdio: ['ignore', 'pipe', 'pipe'], ...asUser });
       procs.push(p);
