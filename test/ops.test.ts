@@ -11,6 +11,7 @@ import { Queues } from '../workers/queues';
 import { CaptureChannel } from './helpers/capture-channel';
 import { deletePrefix, tempDir, testPrefix, TEST_REDIS_URL, waitFor } from './helpers/harness';
 import { ProductProcess } from './helpers/product-process';
+import { newTicket, receivedEvent } from './helpers/ticket-fixtures';
 import { copyTestModel, freePort, REDIS_SERVER } from './helpers/redis-servers';
 
 const ROOT = path.join(__dirname, '..');
@@ -47,6 +48,17 @@ describe('health, readiness and metrics of a running product', () => {
       return ok || undefined;
     }, 10_000, 'redis');
     copyTestModel(dataDir);
+    // One ticket already past its unit's sign-for deadline when the product starts: counted as overdue, and escalated.
+    const fixtures = new SqliteStore({ file: path.join(dataDir, 'hotline.sqlite') });
+    const receivedAt = new Date(Date.now() - 10 * 86_400_000).toISOString();
+    const late = (days: number) => new Date(Date.parse(receivedAt) + days * 86_400_000).toISOString();
+    const { ticket } = await fixtures.createTicket(newTicket({ receivedAt, deadlines: { ack: late(1), reply: late(5), provisional: false } }), receivedEvent(receivedAt));
+    await fixtures.updateTicket(ticket.id, 1, {
+      state: 'dispatched',
+      routing: { department: 'urban-management', queue: 'urban-management', confidence: 0.99, candidates: [{ department: 'urban-management', confidence: 0.99 }], modelVersion: 'fixture', routedAt: receivedAt },
+      assignments: [{ department: 'urban-management', role: 'lead', state: 'dispatched', assignedAt: receivedAt, deadlines: { ack: late(1), reply: late(5), provisional: false } }],
+    }, { at: receivedAt, actor: { id: 'system', role: 'system' }, action: 'dispatched', from: 'received', to: 'dispatched' });
+    await fixtures.close();
     channel = await new CaptureChannel().start();
     product = await new ProductProcess({ PORT: '0', DATA_DIR: dataDir, QUEUE_PREFIX: 'ops', REDIS_URL: redisUrl(), LOG_LEVEL: 'error' }).start();
   }, 120_000);
@@ -72,8 +84,14 @@ describe('health, readiness and metrics of a running product', () => {
     expect(sample(metrics, 'hotline_intake_seconds_count', { queue: 'dispatch-centre', process: 'hotline' }) ?? sample(metrics, 'hotline_intake_seconds_count', { queue: 'dept-urban-management', process: 'hotline' })).toBe(1);
     expect(sample(metrics, 'hotline_queue_jobs', { queue: 'dept-urban-management', state: 'waiting', process: 'hotline' })).toBeGreaterThanOrEqual(0);
     expect(sample(metrics, 'hotline_queue_jobs', { queue: 'intake', state: 'waiting', process: 'hotline' })).toBe(0);
-    expect(metrics).toMatch(/# TYPE hotline_tickets_overdue gauge/);
-    expect(metrics).toMatch(/# TYPE hotline_escalations_total counter/);
+    expect(sample(metrics, 'hotline_tickets_overdue', { department: 'urban-management', process: 'hotline' })).toBe(1);
+    expect(sample(metrics, 'hotline_tickets_overdue', { department: 'water-supply', process: 'hotline' })).toBe(0);
+    // The overdue fixture's timers, reconciled at start, fire at once.
+    await waitFor(async () => {
+      const text = await (await fetch(product.url + '/metrics')).text();
+      const fired = text.split('\n').filter((l) => l.startsWith('hotline_escalations_total{')).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+      return fired > 0 || undefined;
+    }, 30_000, 'escalations counted');
     expect(metrics).toMatch(/process_resident_memory_bytes/);
   }, 60_000);
 

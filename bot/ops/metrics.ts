@@ -3,6 +3,9 @@ import { DISPATCH_CENTRE, type Catalogue } from '../../data/catalogue';
 import type { TicketStore } from '../../data/store/types';
 import { QUEUE, type Queues } from '../../workers/queues';
 
+/** How long the overdue counts are reused between scrapes (they are counted over every open ticket). */
+const OVERDUE_REFRESH_MS = 30_000;
+
 /**
  * The process's Prometheus metrics (prom-client): process defaults, and the hotline's own — bot turn and intake
  * latency, escalations fired, and, read when scraped, the depth of every unit's queue and the tickets overdue now.
@@ -40,15 +43,23 @@ export class Metrics {
       });
     }
     if (store) {
+      let overdue: { at: number; rows: (readonly [string, number])[] } | undefined;
       new Gauge({
         name: 'hotline_tickets_overdue',
         help: 'Open tickets past the deadline their unit works to, by unit.',
         labelNames: ['department'],
         registers: [this.registry],
         async collect() {
-          this.reset();
+          // Counted by the store over the open tickets' facts: at most every OVERDUE_REFRESH_MS, whatever the scrape rate.
           const now = Date.now();
-          for (const row of await store.measureCounts({ fromMs: now, toMs: now, nowMs: now })) if (row.department !== '*') this.set({ department: row.department }, row.overdueNow);
+          if (!overdue || now - overdue.at > OVERDUE_REFRESH_MS) {
+            const rows = await store.measureCounts({ fromMs: now, toMs: now, nowMs: now });
+            overdue = { at: now, rows: rows.filter((r) => r.department !== '*').map((r) => [r.department, r.overdueNow] as const) };
+          }
+          this.reset();
+          // Every unit has a series (0 when none is overdue), so alerts and dashboards see the zeros.
+          for (const department of catalogue?.codes() ?? []) this.set({ department }, 0);
+          for (const [department, n] of overdue.rows) this.set({ department }, n);
         },
       });
     }
