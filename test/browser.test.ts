@@ -221,8 +221,13 @@ run(haveChromium || process.env.CI ? 'chat page in a real browser' : `chat page 
     await agent.locator('#ticket-words').waitFor();
     expect(await agent.locator('#ticket-words').innerText()).toContain('<script>window.__xss=2</script>');
     await agent.locator('form[data-action="acknowledge"] button[type="submit"]').click();
+    await agent.locator('#notice').getByText(`工单 ${id}：签收成功。`).waitFor({ timeout: 10_000 });
     await agent.locator('form[data-action="reply"] textarea').waitFor({ timeout: 10_000 });
     await agent.locator('form[data-action="reply"] textarea').fill('已清运。<img src=x onerror="window.__xss=3">');
+    // Someone else changes the ticket while the agent types: the live update re-renders it, and the typing stays.
+    await performAction(id, { kind: 'supervise', note: '请尽快处理' }, { id: 'sup', role: 'supervisor' }, { store: s.store, queues: s.queues, catalogue: s.catalogue, limits: s.limits, calendar: s.calendar, feed: new RedisTicketFeed(s.redisFast, s.config.queuePrefix) });
+    await agent.locator('#detail-pane .history').getByText('请尽快处理').waitFor({ timeout: 10_000 });
+    expect(await agent.locator('form[data-action="reply"] textarea').inputValue()).toBe('已清运。<img src=x onerror="window.__xss=3">');
     await agent.locator('form[data-action="reply"] button[type="submit"]').click();
     await agent.locator('#notice').getByText(`工单 ${id}：回复成功。`).waitFor({ timeout: 10_000 });
     expect(await agent.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();

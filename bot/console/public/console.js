@@ -226,6 +226,8 @@
     for (const tr of $('ticket-rows').children) tr.classList.toggle('selected', tr.dataset.id === id);
     try {
       const t = await api('GET', '/tickets/' + id);
+      // A live update about the version already shown (the agent's own action) changes nothing on screen.
+      if (quiet && state.shown && state.shown.id === t.id && state.shown.version === t.version) return;
       renderDetail(t);
     } catch (err) {
       if (!quiet) notice(err.message);
@@ -238,6 +240,10 @@
 
   function renderDetail(t) {
     const pane = $('detail-pane');
+    // What the agent is typing into the same ticket's forms survives a re-render (another person's change).
+    const typed = state.shown && state.shown.id === t.id ? [...pane.querySelectorAll('form[data-action] textarea, form[data-action] input[type=text]')]
+      .filter((f) => f.value).map((f) => [f.closest('form').dataset.action, f.name, f.value]) : [];
+    state.shown = { id: t.id, version: t.version };
     pane.hidden = false;
     const phone = el('span', { id: 'citizen-phone' }, t.citizen.hidden ? '举报人信息保密' : t.citizen.anonymous ? '匿名' : t.citizen.phone || '—');
     const reveal = !t.citizen.hidden && !t.citizen.anonymous && t.citizen.phone
@@ -270,7 +276,11 @@
       section('办理记录', el('ol', { class: 'history' }, t.history.map((h) =>
         el('li', {}, `${fmtTime(h.at)} ${h.by} — ${h.actionName}`, h.detail ? `（${h.detail}）` : '', h.reason ? `：${h.reason}` : '')))),
     ].filter(Boolean));
-    pane.scrollTop = 0;
+    for (const [action, name, value] of typed) {
+      const field = pane.querySelector(`form[data-action="${action}"] [name="${name}"]`);
+      if (field && !field.value) field.value = value;
+    }
+    if (!typed.length) pane.scrollTop = 0;
   }
 
   function assignmentState(s) {
@@ -295,6 +305,8 @@
         const body = { ...build(form), expectedVersion: t.version };
         const after = await api('POST', `/tickets/${t.id}/${action}`, body);
         notice(`工单 ${t.id}：${title}成功。`);
+        // Done: what was typed into this form is not carried into the re-rendered ticket.
+        form.reset();
         if (after && after.history) renderDetail(after); else $('detail-pane').hidden = true;
         loadList();
       } catch (err) {
