@@ -103,6 +103,11 @@ export async function startWebServer(s: Services, options: { port?: number; host
     const srv = app.listen(options.port ?? s.config.port, host, () => resolve(srv));
     srv.once('error', reject);
   });
+  // Shutting down: each response closes its connection, so a client's keep-alive connection does not keep bringing
+  // new requests to this process; the client (or the load balancer) opens the next one elsewhere.
+  server.prependListener('request', (_req, res) => {
+    if (!accepting) res.setHeader('Connection', 'close');
+  });
   const port = (server.address() as AddressInfo).port;
   // The bot's replies to built-in Direct Line conversations come back to this process over loopback.
   serviceUrl = `http://127.0.0.1:${port}${connectorPath(s.secret)}`;
@@ -131,9 +136,14 @@ export async function startWebServer(s: Services, options: { port?: number; host
     },
     async close() {
       accepting = false;
+      // No new connections from now; idle keep-alive connections end at once, busy ones after their response
+      // (Connection: close); requests in flight are finished.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // The consoles' event streams end (they would hold the server open), and the notifier finishes its job.
       await consoleMounted?.close();
       await notifier.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closed;
       server.closeAllConnections?.();
     },
   };

@@ -11,6 +11,8 @@ import { Queues } from '../workers/queues';
 import { CaptureChannel } from './helpers/capture-channel';
 import { deletePrefix, tempDir, testPrefix, TEST_REDIS_URL, waitFor } from './helpers/harness';
 import { ProductProcess } from './helpers/product-process';
+import { ProductProc } from '../bench/scale-out';
+import { Open311Clients } from '../bot/open311/clients';
 import { newTicket, receivedEvent } from './helpers/ticket-fixtures';
 import { copyTestModel, freePort, REDIS_SERVER } from './helpers/redis-servers';
 
@@ -160,6 +162,68 @@ describe('graceful shutdown of a worker process on SIGTERM', () => {
     for (const t of tickets) expect(t.history.filter((e) => e.action === 'dispatched' || e.action === 'sent-to-dispatch-centre')).toHaveLength(1);
     worker.kill('SIGKILL');
     await queues.close();
+    await store.close();
+  }, 120_000);
+});
+
+describe('graceful shutdown of a web process on SIGTERM', () => {
+  const dataDir = tempDir('graceful-web');
+  const prefix = testPrefix('graceful-web');
+  let redis: IORedis;
+  beforeAll(() => void (redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null })));
+  afterAll(async () => {
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers every request it accepted, refuses new connections, exits 0 in time; every acknowledged ticket is kept', async () => {
+    copyTestModel(dataDir);
+    const store = new SqliteStore({ file: path.join(dataDir, 'hotline.sqlite') });
+    const { apiKey } = await new Open311Clients(store).create('关停测试', 'test');
+    const web = new ProductProc('web', { DATA_DIR: dataDir, QUEUE_PREFIX: prefix, REDIS_URL: TEST_REDIS_URL, LOG_LEVEL: 'error', PORT: '0', CLASSIFIER_RETRAIN_CRON: 'off', REPORT_CRON: 'off', SHUTDOWN_TIMEOUT_SECONDS: '20' });
+    const url = await web.ready();
+    const accepted: string[] = [];
+    const outcomes = { created: 0, refusedConnection: 0, other: [] as string[] };
+    let sent = 0;
+    let t0 = 0;
+    const exit = new Promise<number | null>((resolve) => web.child.once('exit', (code) => resolve(code)));
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (web.child.exitCode === null && sent < 5000) {
+          const token = `g-${sent++}`;
+          if (sent === 300) {
+            t0 = Date.now();
+            web.child.kill('SIGTERM');
+          }
+          try {
+            const res = await fetch(url + '/open311/v2/requests.json', {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+              body: new URLSearchParams({ api_key: apiKey, service_code: 'complaint', description: `小区路灯不亮（${token}）`, address_string: '幸福路', client_token: token }).toString(),
+            });
+            const body = await res.text();
+            if (res.status === 201) {
+              outcomes.created++;
+              accepted.push(`open311:${JSON.parse(body)[0].service_request_id}`);
+            } else outcomes.other.push(`${res.status} ${body.slice(0, 80)}`);
+          } catch {
+            // The server no longer takes connections: the client's load balancer sends it elsewhere.
+            outcomes.refusedConnection++;
+          }
+        }
+      }),
+    );
+    expect(await exit).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    // No request the server took was answered with an error: each was finished or never started.
+    expect(outcomes.other).toEqual([]);
+    expect(outcomes.created).toBeGreaterThanOrEqual(299);
+    // It stopped taking work: beyond the requests in flight at SIGTERM (16 clients), keep-alive connections were closed
+    // after their response instead of bringing more.
+    expect(outcomes.created).toBeLessThan(300 + 2 * 16);
+    const ids = accepted.map((a) => a.slice('open311:'.length));
+    for (const id of ids) expect({ id, kept: (await store.getTicket(id)) !== null }).toEqual({ id, kept: true });
     await store.close();
   }, 120_000);
 });
