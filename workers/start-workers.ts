@@ -5,6 +5,7 @@ import { reconcileIntake, startIntakeWorker } from './intake/intake-worker';
 import { QUEUE } from './queues';
 import { RedisTicketFeed } from './tickets/feed';
 import { startRatingWorker } from './tickets/rating-follow-up';
+import { sweepUnitQueues } from './tickets/queue-sweep';
 import { TicketTimers } from './timers/timers';
 import { startReportWorker } from './reports/report-worker';
 import { WEIGHTS_SETTING, type ScoreWeights } from '../data/measures/measures';
@@ -77,11 +78,16 @@ export async function startWorkers(s: Services): Promise<RunningWorkers> {
     weights: async () => (await s.store.getSetting<ScoreWeights>(WEIGHTS_SETTING))?.value,
     log: s.log,
   });
+  // Units' queues keep the jobs of the tickets the units have now (see queue-sweep.ts).
+  const sweep = () =>
+    sweepUnitQueues({ store: s.store, queues: s.queues, catalogue: s.catalogue })
+      .then((r) => r.removed && s.log.info(r, 'units\' queues swept of finished tickets'))
+      .catch((err) => s.log.warn({ err }, 'queue sweep failed'));
   void reconcile();
-  void reconcileTimers();
+  void reconcileTimers().then(sweep);
   const timer = setInterval(reconcile, s.config.reconcile.intervalMs);
   timer.unref();
-  const timerCheck = setInterval(reconcileTimers, s.config.reconcile.timersMs);
+  const timerCheck = setInterval(() => void reconcileTimers().then(sweep), s.config.reconcile.timersMs);
   timerCheck.unref();
   // Redis came back after being away (restarted, failed over, emptied): what it may have lost is put back now.
   let lost = false;
