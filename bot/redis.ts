@@ -139,7 +139,7 @@ export async function ensureRedis(options: EnsureRedisOptions): Promise<RedisEnd
   }
   const url = options.url ?? (t?.kind === 'standalone' ? t.url : undefined);
   if (url) {
-    if (await answers(url)) return { url, connect: standaloneConnect(url), stop: none };
+    if (await answers(url)) return { url: redact(url), connect: standaloneConnect(url), stop: none };
     throw new RedisUnavailableError(`无法连接 Redis：REDIS_URL=${redact(url)} 没有响应。Redis at REDIS_URL does not answer; check that it runs and the URL is right.`);
   }
   if (await answers(defaultUrl)) return { url: defaultUrl, connect: standaloneConnect(defaultUrl), stop: none };

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from '../bot/config';
 import { CaptureChannel } from './helpers/capture-channel';
 import { tempDir, waitFor } from './helpers/harness';
 import { ProductProcess } from './helpers/product-process';
-import { converse, copyTestModel, REDIS_CLI, REDIS_SERVER, startCluster, startSentinelSet, STREETLIGHT_COMPLAINT, type PrivateRedis } from './helpers/redis-servers';
+import { converse, copyTestModel, freePort, PrivateRedis, REDIS_CLI, REDIS_SERVER, startCluster, startSentinelSet, STREETLIGHT_COMPLAINT } from './helpers/redis-servers';
 
 const routed = (channel: CaptureChannel, conv: string) => () => channel.texts(conv).some((t) => t.startsWith('【工单进展】')) || undefined;
 
@@ -122,3 +122,26 @@ withServers('the product on Redis Cluster', () => {
   }, 60_000);
 });
 
+
+withServers('the product on a Redis that requires a password', () => {
+  const dir = tempDir('redis-auth');
+  let server: PrivateRedis;
+  let product: ProductProcess;
+
+  beforeAll(async () => {
+    server = await new PrivateRedis(await freePort(), ['--requirepass', 'S3cret-redis-pass']).start();
+    copyTestModel(dir);
+    product = await new ProductProcess({ PORT: '0', DATA_DIR: dir, REDIS_URL: `redis://:S3cret-redis-pass@127.0.0.1:${server.port}`, LOG_LEVEL: 'info', CLASSIFIER_RETRAIN_CRON: 'off', REPORT_CRON: 'off' }).start(120_000);
+  }, 180_000);
+  afterAll(async () => {
+    await product?.kill9();
+    server?.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('connects with the password in REDIS_URL and never prints it', async () => {
+    expect((await fetch(product.url + '/readyz')).status).toBe(200);
+    expect(product.output).toContain(`redis: redis://***@127.0.0.1:${server.port}`);
+    expect(product.output).not.toContain('S3cret-redis-pass');
+  });
+});

@@ -22,8 +22,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function answers(port: number): Promise<boolean> {
-  const c = new IORedis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+async function answers(port: number, password?: string): Promise<boolean> {
+  const c = new IORedis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, password });
   c.on('error', () => undefined);
   try {
     await c.connect();
@@ -42,7 +42,8 @@ export class PrivateRedis {
 
   async start(): Promise<this> {
     this.child = spawn(REDIS_SERVER!, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...this.args], { stdio: 'ignore', cwd: this.cwd });
-    await waitFor(async () => (await answers(this.port)) || undefined, 10_000, `redis-server on ${this.port}`);
+    const pass = this.args.indexOf('--requirepass');
+    await waitFor(async () => (await answers(this.port, pass >= 0 ? this.args[pass + 1] : undefined)) || undefined, 10_000, `redis-server on ${this.port}`);
     return this;
   }
 
