@@ -7,8 +7,8 @@ import IORedis from 'ioredis';
 import { parse as parseYaml } from 'yaml';
 import { CONFIG_VARIABLES, loadConfig } from '../bot/config';
 import { CaptureChannel } from './helpers/capture-channel';
-import { deletePrefix, testPrefix, TEST_REDIS_URL, waitFor } from './helpers/harness';
-import { converse, copyTestModel, STREETLIGHT_COMPLAINT } from './helpers/redis-servers';
+import { copyTestModel, deletePrefix, testPrefix, TEST_REDIS_URL, waitFor } from './helpers/harness';
+import { converse, STREETLIGHT_COMPLAINT } from './helpers/redis-servers';
 
 /**
  * The deployment files (Dockerfile, deploy/compose.yaml, deploy/nginx.conf) cannot run here: these machines have no

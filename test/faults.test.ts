@@ -8,7 +8,7 @@ import IORedis from 'ioredis';
 import { SqliteStore } from '../data/store/sqlite-store';
 import { T } from '../dialogs/texts';
 import { CaptureChannel } from './helpers/capture-channel';
-import { deletePrefix, tempDir, testPrefix, TEST_REDIS_URL, waitFor } from './helpers/harness';
+import { copyTestModel, deletePrefix, tempDir, testPrefix, TEST_REDIS_URL, waitFor } from './helpers/harness';
 import { ProductProcess } from './helpers/product-process';
 
 /**
@@ -49,15 +49,6 @@ async function stop(p: ChildProcess): Promise<void> {
   });
 }
 
-function model(dataDir: string): void {
-  // The classifier the test suites share, so the product does not train one at start.
-  const file = path.join(require('node:os').tmpdir(), 'hotline-test-model', 'model', 'classifier.json');
-  if (fs.existsSync(file)) {
-    fs.mkdirSync(path.join(dataDir, 'model'), { recursive: true });
-    fs.copyFileSync(file, path.join(dataDir, 'model', 'classifier.json'));
-  }
-}
-
 function sayer(channel: CaptureChannel, url: () => string) {
   return async (conversationId: string, text: string, id: string = crypto.randomUUID()): Promise<string[]> => {
     const seen = channel.texts(conversationId).length;
@@ -82,7 +73,7 @@ function sayer(channel: CaptureChannel, url: () => string) {
     port = await freePort();
     redis = startRedis(port);
     await redisUp(`redis://127.0.0.1:${port}`);
-    model(dataDir);
+    copyTestModel(dataDir);
     channel = await new CaptureChannel().start();
     product = await new ProductProcess({ PORT: '0', DATA_DIR: dataDir, QUEUE_PREFIX: 'outage', REDIS_URL: `redis://127.0.0.1:${port}`, LOG_LEVEL: 'error', RECONCILE_AFTER_SECONDS: '1', RECONCILE_INTERVAL_SECONDS: '2' }).start();
   }, 120_000);
@@ -136,7 +127,7 @@ describe('the store refusing a write', () => {
   let channel: CaptureChannel;
 
   beforeAll(async () => {
-    model(dataDir);
+    copyTestModel(dataDir);
     channel = await new CaptureChannel().start();
     product = await new ProductProcess({ PORT: '0', DATA_DIR: dataDir, QUEUE_PREFIX: prefix, REDIS_URL: TEST_REDIS_URL, LOG_LEVEL: 'error', SQLITE_BUSY_TIMEOUT_MS: '1000' }).start();
   }, 120_000);

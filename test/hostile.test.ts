@@ -9,7 +9,7 @@ import { T } from '../dialogs/texts';
 import { startWorkers, type RunningWorkers } from '../workers/start-workers';
 import { CaptureChannel } from './helpers/capture-channel';
 import { ConsoleClient } from './helpers/console-client';
-import { deletePrefix, openTestServices, tempDir, testPrefix, TEST_REDIS_URL, waitFor } from './helpers/harness';
+import { copyTestModel, deletePrefix, openTestServices, tempDir, testPrefix, TEST_REDIS_URL, waitFor } from './helpers/harness';
 import { ProductProcess } from './helpers/product-process';
 import { httpCases, messageCases } from './testData/hostileInputs';
 
@@ -124,11 +124,7 @@ describe('personal data never in the logs', () => {
   }, 60_000);
 
   it('an end-to-end run at the most verbose log level writes no phone or ID number in clear', async () => {
-    const model = require('node:path').join(require('node:os').tmpdir(), 'hotline-test-model', 'model', 'classifier.json');
-    if (fs.existsSync(model)) {
-      fs.mkdirSync(`${dataDir}/model`, { recursive: true });
-      fs.copyFileSync(model, `${dataDir}/model/classifier.json`);
-    }
+    copyTestModel(dataDir);
     channel = await new CaptureChannel().start();
     product = await new ProductProcess({ PORT: '0', DATA_DIR: dataDir, QUEUE_PREFIX: prefix, REDIS_URL: TEST_REDIS_URL, LOG_LEVEL: 'trace', CONSOLE_DEMO_ACCOUNTS: 'off', CONSOLE_ADMIN_PASSWORD: PASSWORD }).start();
     const PHONE = '13987654321';

@@ -9,12 +9,12 @@ import { SqliteStore } from '../data/store/sqlite-store';
 import { submitTicket } from '../workers/intake/submit-ticket';
 import { Queues } from '../workers/queues';
 import { CaptureChannel } from './helpers/capture-channel';
-import { deletePrefix, tempDir, testPrefix, TEST_REDIS_URL, waitFor } from './helpers/harness';
+import { copyTestModel, deletePrefix, tempDir, testPrefix, TEST_REDIS_URL, waitFor } from './helpers/harness';
 import { ProductProcess } from './helpers/product-process';
 import { ProductProc } from '../bench/scale-out';
 import { Open311Clients } from '../bot/open311/clients';
 import { newTicket, receivedEvent } from './helpers/ticket-fixtures';
-import { copyTestModel, freePort, REDIS_SERVER } from './helpers/redis-servers';
+import { freePort, REDIS_SERVER } from './helpers/redis-servers';
 
 const ROOT = path.join(__dirname, '..');
 const REDIS = REDIS_SERVER;

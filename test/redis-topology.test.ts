@@ -3,9 +3,9 @@ import * as fs from 'node:fs';
 import IORedis from 'ioredis';
 import { ConfigError, loadConfig } from '../bot/config';
 import { CaptureChannel } from './helpers/capture-channel';
-import { tempDir, waitFor } from './helpers/harness';
+import { copyTestModel, tempDir, waitFor } from './helpers/harness';
 import { ProductProcess } from './helpers/product-process';
-import { converse, copyTestModel, freePort, PrivateRedis, REDIS_CLI, REDIS_SERVER, startCluster, startSentinelSet, STREETLIGHT_COMPLAINT } from './helpers/redis-servers';
+import { converse, freePort, PrivateRedis, REDIS_CLI, REDIS_SERVER, startCluster, startSentinelSet, STREETLIGHT_COMPLAINT } from './helpers/redis-servers';
 
 const routed = (channel: CaptureChannel, conv: string) => () => channel.texts(conv).some((t) => t.startsWith('【工单进展】')) || undefined;
 
@@ -27,7 +27,8 @@ describe('Redis topology configuration', () => {
 
 const skipWhy = !REDIS_SERVER ? 'no redis-server binary on this machine' : !REDIS_CLI ? 'no redis-cli on this machine' : null;
 if (skipWhy) console.warn(`Redis Sentinel and Cluster runs skipped: ${skipWhy}`);
-const withServers = skipWhy ? describe.skip : describe;
+// A skipped run says why in its title, as the MongoDB store run does.
+const withServers = (title: string, fn: () => void) => (skipWhy ? describe.skip(`${title} (skipped: ${skipWhy})`, fn) : describe(title, fn));
 
 withServers('the product on Redis Sentinel', () => {
   const dir = tempDir('sentinel');

@@ -1,10 +1,9 @@
-import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import IORedis from 'ioredis';
 import { runScaleOut, type ScaleOutRun } from '../bench/scale-out';
 import { QUEUE } from '../workers/queues';
-import { deletePrefix, tempDir, testClassifier, testPrefix, TEST_REDIS_URL, waitFor } from './helpers/harness';
+import { deletePrefix, tempDir, testClassifier, testPrefix, TEST_MODEL_FILE, TEST_REDIS_URL, waitFor } from './helpers/harness';
 
 /**
  * Two web processes and one or three worker processes on the real Redis and one embedded store file; tickets filed
@@ -13,7 +12,6 @@ import { deletePrefix, tempDir, testClassifier, testPrefix, TEST_REDIS_URL, wait
  * ticket must exist once and be routed once.
  */
 const N = Number(process.env.SCALE_TICKETS ?? 1500);
-const MODEL = path.join(os.tmpdir(), 'hotline-test-model', 'model', 'classifier.json');
 
 describe('scale-out: 2 web and 3 worker processes on one Redis and one store', () => {
   const redis = new IORedis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
@@ -33,7 +31,7 @@ describe('scale-out: 2 web and 3 worker processes on one Redis and one store', (
       await deletePrefix(redis, prefix);
       fs.rmSync(dir, { recursive: true, force: true });
     });
-    const r = await runScaleOut({ tickets: N, webs: 2, workers, redis, redisUrl: TEST_REDIS_URL, prefix, dir, modelFile: MODEL, killAt });
+    const r = await runScaleOut({ tickets: N, webs: 2, workers, redis, redisUrl: TEST_REDIS_URL, prefix, dir, modelFile: TEST_MODEL_FILE, killAt });
     cleanup.push(() => r.close());
     return r;
   }
@@ -46,7 +44,9 @@ describe('scale-out: 2 web and 3 worker processes on one Redis and one store', (
       const routings = t.history.filter((e) => e.action === 'dispatched' || e.action === 'sent-to-dispatch-centre');
       expect({ id: t.id, routings: routings.length }).toEqual({ id: t.id, routings: 1 });
     }
-    // One job per ticket in its unit's queue (job ids derived from the ticket), one notice, no failed intake job.
+    // Every intake job finished (one held by a killed worker is taken up when its lock expires), then the counts:
+    // one job per ticket in its unit's queue (job ids derived from the ticket), one notice, no failed intake job.
+    await waitFor(async () => Object.values(await r.queues.get(QUEUE.intake).getJobCounts('waiting', 'active', 'delayed', 'prioritized')).every((n) => n === 0) || undefined, 120_000, 'every intake job finished');
     const byQueue = new Map<string, number>();
     for (const t of r.tickets) byQueue.set(t.routing!.queue, (byQueue.get(t.routing!.queue) ?? 0) + 1);
     for (const [queue, n] of byQueue) {

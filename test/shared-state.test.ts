@@ -4,8 +4,8 @@ import IORedis from 'ioredis';
 import { ProductProc } from '../bench/scale-out';
 import { Catalogue } from '../data/catalogue';
 import { ConsoleClient } from './helpers/console-client';
-import { deletePrefix, tempDir, testPrefix, TEST_REDIS_URL, waitFor } from './helpers/harness';
-import { copyTestModel, STREETLIGHT_COMPLAINT } from './helpers/redis-servers';
+import { copyTestModel, deletePrefix, tempDir, testPrefix, TEST_REDIS_URL, waitFor } from './helpers/harness';
+import { STREETLIGHT_COMPLAINT } from './helpers/redis-servers';
 
 /**
  * No sticky sessions: two web processes and a worker process; a citizen's Direct Line conversation whose requests

@@ -49,6 +49,16 @@ export function testClassifier(catalogue = Catalogue.load()): Classifier {
   return classifier;
 }
 
+/** The cached test model's file (trained by testClassifier()). */
+export const TEST_MODEL_FILE = path.join(TEST_MODEL_DIR, 'model', 'classifier.json');
+
+/** The cached test model copied into a product's data folder, so a process started on it does not train one. */
+export function copyTestModel(dataDir: string): void {
+  testClassifier();
+  fs.mkdirSync(path.join(dataDir, 'model'), { recursive: true });
+  fs.copyFileSync(TEST_MODEL_FILE, path.join(dataDir, 'model', 'classifier.json'));
+}
+
 /**
  * Services as the product opens them, on the real Redis with a prefix of their own and an embedded store in a
  * temporary folder. close() removes the Redis keys and the folder.

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import IORedis from 'ioredis';
 import type { CaptureChannel } from './capture-channel';
-import { testClassifier, waitFor } from './harness';
+import { waitFor } from './harness';
 
 /** The redis-server binary on this machine, if any (private servers for Sentinel, Cluster and outage tests). */
 export const REDIS_SERVER = ['redis-server', '/usr/bin/redis-server'].find((b) => spawnSync(b, ['--version'], { stdio: 'ignore' }).status === 0);
@@ -131,13 +131,3 @@ export async function converse(productUrl: string, channel: CaptureChannel, conv
 
 /** A complete complaint conversation: description, place, anonymous, confirm. */
 export const STREETLIGHT_COMPLAINT = ['小区门口的路灯坏了一个多星期', '建设路12号', '匿名', '是', '确认提交'];
-
-/** The cached test model copied into a product's data folder, so a started process does not train one. */
-export function copyTestModel(dataDir: string): void {
-  testClassifier();
-  const file = path.join(os.tmpdir(), 'hotline-test-model', 'model', 'classifier.json');
-  if (fs.existsSync(file)) {
-    fs.mkdirSync(path.join(dataDir, 'model'), { recursive: true });
-    fs.copyFileSync(file, path.join(dataDir, 'model', 'classifier.json'));
-  }
-}

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import IORedis from 'ioredis';
 import { loadTimeLimits } from '../../data/calendar/deadlines';
@@ -9,7 +8,7 @@ import { WorkingCalendar } from '../../data/calendar/working-days';
 import { SqliteStore } from '../../data/store/sqlite-store';
 import { submitTicket } from '../../workers/intake/submit-ticket';
 import { Queues, QUEUE } from '../../workers/queues';
-import { deletePrefix, tempDir, testPrefix, TEST_REDIS_URL, waitFor } from '../helpers/harness';
+import { copyTestModel, deletePrefix, tempDir, testPrefix, TEST_REDIS_URL, waitFor } from '../helpers/harness';
 
 /**
  * kill -9 of the worker process while 10,000 tickets are in intake: after a restart every ticket is routed exactly
@@ -48,11 +47,7 @@ describe('kill -9 of the worker process during intake', () => {
   });
 
   it(`routes each of ${N} tickets exactly once across the kill and the restart`, async () => {
-    const model = path.join(os.tmpdir(), 'hotline-test-model', 'model', 'classifier.json');
-    if (fs.existsSync(model)) {
-      fs.mkdirSync(path.join(dataDir, 'model'), { recursive: true });
-      fs.copyFileSync(model, path.join(dataDir, 'model', 'classifier.json'));
-    }
+    copyTestModel(dataDir);
     const env = { DATA_DIR: dataDir, QUEUE_PREFIX: prefix, REDIS_URL: TEST_REDIS_URL, CLASSIFIER_RETRAIN_CRON: 'off', REPORT_CRON: 'off' };
     const store = new SqliteStore({ file: path.join(dataDir, 'hotline.sqlite') });
     const queues = new Queues(redis, prefix);
@@ -93,6 +88,10 @@ describe('kill -9 of the worker process during intake', () => {
       const routings = t.history.filter((e) => e.action === 'dispatched' || e.action === 'sent-to-dispatch-centre');
       expect({ id: t.id, routings: routings.length, seqs: new Set(t.history.map((e) => e.seq)).size === t.history.length }).toEqual({ id: t.id, routings: 1, seqs: true });
     }
+    // Every intake job finished: the job the killed worker held stays active until its lock expires and the
+    // restarted worker takes it up; that delivery queues whatever the killed one had not (before this wait the counts
+    // below raced it and failed on short runs).
+    await waitFor(async () => Object.values(await intake.getJobCounts('waiting', 'active', 'delayed', 'prioritized')).every((n) => n === 0) || undefined, 120_000, 'every intake job finished');
     // One job per ticket in its queue (job ids derived from the ticket), and one notice for the citizen.
     const byQueue = new Map<string, number>();
     for (const t of tickets) byQueue.set(t.routing!.queue, (byQueue.get(t.routing!.queue) ?? 0) + 1);
